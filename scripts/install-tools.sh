@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Installs the operator tools the project uses, idempotently, on a fresh Debian machine (as root).
+#
+#   scripts/install-tools.sh            # prometheus + promtool (Debian), grpcurl
+#   scripts/install-tools.sh all        # also ghz (gRPC load) and vegeta (HTTP load)
+#   scripts/install-tools.sh prometheus grpcurl ghz vegeta   # pick steps
+#
+# Go tools go to .cache/bin (git-ignored). Each step is skipped when its tool is already there.
+# Prometheus is installed from Debian with its daemon prevented from auto-starting (policy-rc.d);
+# scripts/prometheus.sh runs it on 127.0.0.1:9095 with the project's configuration instead.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BIN="$ROOT/.cache/bin"
+mkdir -p "$BIN"
+
+GRPCURL_VERSION="v1.9.4"
+GHZ_VERSION="v0.120.0"
+VEGETA_VERSION="v12.13.0"
+
+did=()
+skipped=()
+
+log() { printf 'install-tools: %s\n' "$*"; }
+
+have_bin() { [[ -x "$BIN/$1" ]]; }
+
+# apt_ready makes sure apt knows the package; it runs `apt-get update` only when the
+# package lists do not offer it yet.
+apt_ready() {
+  local pkg="$1" cand
+  cand="$(apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/ {print $2}')"
+  if [[ -z "$cand" || "$cand" == "(none)" ]]; then
+    log "apt lists do not offer $pkg yet: apt-get update"
+    apt-get -o DPkg::Lock::Timeout=300 update -qq
+  fi
+}
+
+PRC=/usr/sbin/policy-rc.d
+PRC_BACKUP=""
+restore_prc() {
+  if [[ -n "$PRC_BACKUP" ]]; then
+    cp -p "$PRC_BACKUP" "$PRC" && rm -f "$PRC_BACKUP"
+  else
+    rm -f "$PRC"
+  fi
+}
+
+install_prometheus() {
+  if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
+    skipped+=("prometheus ($(prometheus --version 2>&1 | head -1))")
+    return
+  fi
+  if [[ $EUID -ne 0 ]]; then
+    log "prometheus: need root for apt-get install (or install Debian's prometheus yourself)" >&2
+    exit 1
+  fi
+  apt_ready prometheus
+
+  # Keep the package's own daemon from starting: policy-rc.d exiting 101 forbids invoke-rc.d
+  # actions. Restore whatever was there before, even on failure.
+  PRC_BACKUP=""
+  if [[ -e "$PRC" ]]; then
+    PRC_BACKUP="$(mktemp)"
+    cp -p "$PRC" "$PRC_BACKUP"
+  fi
+  trap restore_prc EXIT
+  printf '#!/bin/sh\nexit 101\n' >"$PRC"
+  chmod 0755 "$PRC"
+
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus >/dev/null
+
+  restore_prc
+  trap - EXIT
+  # If some init system started it anyway, it would hold :9090 (the calculator's gRPC port).
+  if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+  did+=("prometheus ($(prometheus --version 2>&1 | head -1)); daemon not started")
+}
+
+go_tool() {
+  local name="$1" pkg="$2"
+  if have_bin "$name"; then
+    skipped+=("$name (.cache/bin/$name)")
+    return
+  fi
+  log "go install $pkg"
+  GOBIN="$BIN" GOFLAGS=-buildvcs=false go install "$pkg"
+  did+=("$name -> .cache/bin/$name ($pkg)")
+}
+
+steps=("$@")
+if [[ ${#steps[@]} -eq 0 ]]; then
+  steps=(prometheus grpcurl)
+fi
+if [[ " ${steps[*]} " == *" all "* ]]; then
+  steps=(prometheus grpcurl ghz vegeta)
+fi
+
+for step in "${steps[@]}"; do
+  case "$step" in
+    prometheus) install_prometheus ;;
+    grpcurl) go_tool grpcurl "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}" ;;
+    ghz) go_tool ghz "github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}" ;;
+    vegeta) go_tool vegeta "github.com/tsenart/vegeta/v12@${VEGETA_VERSION}" ;;
+    *) log "unknown step '$step' (known: prometheus grpcurl ghz vegeta all)" >&2; exit 2 ;;
+  esac
+done
+
+for d in "${did[@]+"${did[@]}"}"; do log "installed: $d"; done
+for s in "${skipped[@]+"${skipped[@]}"}"; do log "already present: $s"; done
+log "Go tools are in $BIN (add it to PATH)"
