@@ -1,0 +1,472 @@
+// Package outbox is the calculator's durable queue of accepted sums.
+//
+// An Add is acknowledged only after its event (and its idempotency key, if
+// any) is committed to SQLite with synchronous=FULL, so an acknowledged Add
+// survives kill -9 and power loss. Concurrent appends share one transaction
+// and one fsync (group commit): throughput comes from batching, not from
+// weaker durability. Events are numbered by a strictly increasing sequence
+// (AUTOINCREMENT: never reused, even after pruning), which is the event's
+// identity downstream.
+//
+// One process at a time owns an outbox file (an exclusive lock file), so
+// only one relay ever publishes a given outbox.
+package outbox
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/distsum/distsum/libs/sumevent"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Entry is what the calculator asks to record.
+type Entry struct {
+	RequestID string
+	Num1      int64
+	Num2      int64
+	Sum       int64
+}
+
+// Result is the recorded event, and whether it replays an earlier append
+// with the same request id.
+type Result struct {
+	Event    sumevent.Event
+	Replayed bool
+}
+
+var (
+	// ErrRequestIDConflict: the request id was used before with other numbers.
+	ErrRequestIDConflict = errors.New("request_id was already used with different numbers")
+	// ErrClosed: the outbox is shutting down.
+	ErrClosed = errors.New("outbox is closed")
+	// ErrLocked: another process owns this outbox.
+	ErrLocked = errors.New("outbox is in use by another process")
+)
+
+// Options tune the store. Zero values take the defaults.
+type Options struct {
+	// ProducerID is used when the outbox is created; an existing outbox keeps
+	// its own, and a different non-empty value is an error (two identities
+	// for one sequence space would break de-duplication downstream).
+	ProducerID string
+	// MaxBatch bounds appends per group commit (default 1024).
+	MaxBatch int
+	// QueueSize bounds appends waiting for a commit (default 4096); callers
+	// beyond it wait, which is the back-pressure on Add.
+	QueueSize int
+	// Metrics receives commit statistics; nil disables them.
+	Metrics Observer
+	Logger  *slog.Logger
+}
+
+// Observer receives statistics about group commits.
+type Observer interface {
+	ObserveCommit(batch int, replays int, d time.Duration, err error)
+}
+
+// Store is an open outbox.
+type Store struct {
+	db         *sql.DB
+	lock       *os.File
+	producerID string
+	log        *slog.Logger
+	obs        Observer
+	maxBatch   int
+
+	reqs    chan *appendReq
+	notify  chan struct{}
+	mu      sync.RWMutex // guards closed against sends on reqs
+	closed  bool
+	stopped chan struct{}
+}
+
+type appendReq struct {
+	entry Entry
+	done  chan appendResp
+}
+
+type appendResp struct {
+	res Result
+	err error
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox_event (
+	sequence     INTEGER PRIMARY KEY AUTOINCREMENT,
+	request_id   TEXT,
+	num1         INTEGER NOT NULL,
+	num2         INTEGER NOT NULL,
+	sum          INTEGER NOT NULL,
+	created_at   INTEGER NOT NULL,
+	published_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS outbox_event_pending ON outbox_event (sequence) WHERE published_at IS NULL;
+CREATE INDEX IF NOT EXISTS outbox_event_published ON outbox_event (published_at) WHERE published_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS idempotency_key (
+	request_id TEXT PRIMARY KEY,
+	sequence   INTEGER NOT NULL,
+	num1       INTEGER NOT NULL,
+	num2       INTEGER NOT NULL,
+	sum        INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idempotency_key_created ON idempotency_key (created_at);
+`
+
+// Open opens (creating if needed) the outbox database at path.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 1024
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 4096
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("outbox: create directory: %w", err)
+	}
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	// WAL + synchronous=FULL: every commit is fsync'd before it returns.
+	// _txlock=immediate takes the write lock at BEGIN, so a transaction never
+	// fails half-way on a lock upgrade.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	s := &Store{
+		db:       db,
+		lock:     lock,
+		log:      opts.Logger,
+		obs:      opts.Metrics,
+		maxBatch: opts.MaxBatch,
+		reqs:     make(chan *appendReq, opts.QueueSize),
+		notify:   make(chan struct{}, 1),
+		stopped:  make(chan struct{}),
+	}
+	if err := s.init(opts.ProducerID); err != nil {
+		db.Close()
+		lock.Close()
+		return nil, err
+	}
+	go s.writer()
+	return s, nil
+}
+
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w (%s): %v", ErrLocked, path, err)
+	}
+	return f, nil
+}
+
+func (s *Store) init(wantID string) error {
+	ctx := context.Background()
+	if _, err := s.db.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("outbox: schema: %w", err)
+	}
+	var id string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'producer_id'`).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		id = wantID
+		if id == "" {
+			b := make([]byte, 6)
+			if _, err := rand.Read(b); err != nil {
+				return err
+			}
+			id = "calc-" + hex.EncodeToString(b)
+		}
+		if err := sumevent.ValidateProducerID(id); err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('producer_id', ?)`, id); err != nil {
+			return fmt.Errorf("outbox: store producer id: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("outbox: read producer id: %w", err)
+	case wantID != "" && wantID != id:
+		return fmt.Errorf("outbox: configured producer id %q differs from the outbox's own %q", wantID, id)
+	}
+	s.producerID = id
+	return nil
+}
+
+// ProducerID is this outbox's stable identity.
+func (s *Store) ProducerID() string { return s.producerID }
+
+// Notify is signalled after every commit that added events; the relay waits
+// on it instead of polling.
+func (s *Store) Notify() <-chan struct{} { return s.notify }
+
+// Append records an entry durably and returns its event. With a request id
+// that was seen before it returns the first event (Replayed) and records
+// nothing new. Append returns only after the commit is on disk.
+func (s *Store) Append(ctx context.Context, e Entry) (Result, error) {
+	req := &appendReq{entry: e, done: make(chan appendResp, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return Result{}, ErrClosed
+	}
+	select {
+	case s.reqs <- req:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return Result{}, ctx.Err()
+	}
+	// Once queued the entry will be committed even if the caller gives up;
+	// a retry with the same request id then gets this event back.
+	select {
+	case r := <-req.done:
+		return r.res, r.err
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+}
+
+// writer is the single goroutine that writes appends. Whatever queued up
+// while the previous commit was being fsync'd goes into the next one.
+func (s *Store) writer() {
+	defer close(s.stopped)
+	batch := make([]*appendReq, 0, s.maxBatch)
+	for {
+		req, ok := <-s.reqs
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], req)
+	fill:
+		for len(batch) < s.maxBatch {
+			select {
+			case r, ok := <-s.reqs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+func (s *Store) commit(batch []*appendReq) {
+	start := time.Now()
+	results, replays, err := s.commitTx(batch)
+	if s.obs != nil {
+		s.obs.ObserveCommit(len(batch), replays, time.Since(start), err)
+	}
+	if err != nil {
+		s.log.Error("outbox commit failed", "batch", len(batch), "err", err)
+	}
+	for i, r := range batch {
+		if err != nil {
+			r.done <- appendResp{err: fmt.Errorf("outbox: commit: %w", err)}
+			continue
+		}
+		r.done <- results[i]
+	}
+	if err == nil && replays < len(batch) {
+		select {
+		case s.notify <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
+	ctx := context.Background()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	insEvent, err := tx.PrepareContext(ctx,
+		`INSERT INTO outbox_event (request_id, num1, num2, sum, created_at) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, 0, err
+	}
+	insKey, err := tx.PrepareContext(ctx,
+		`INSERT INTO idempotency_key (request_id, sequence, num1, num2, sum, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, 0, err
+	}
+	getKey, err := tx.PrepareContext(ctx,
+		`SELECT sequence, num1, num2, sum, created_at FROM idempotency_key WHERE request_id = ?`)
+	if err != nil {
+		return nil, 0, err
+	}
+	now := time.Now().UnixNano()
+	out := make([]appendResp, len(batch))
+	inBatch := make(map[string]sumevent.Event)
+	replays := 0
+	for i, r := range batch {
+		e := r.entry
+		if e.RequestID != "" {
+			prev, found := inBatch[e.RequestID]
+			if !found {
+				err := getKey.QueryRowContext(ctx, e.RequestID).Scan(&prev.Sequence, &prev.Num1, &prev.Num2, &prev.Sum, &prev.AcceptedAt)
+				switch {
+				case err == nil:
+					found = true
+					prev.ProducerID, prev.RequestID, prev.Version = s.producerID, e.RequestID, sumevent.SchemaVersion
+				case !errors.Is(err, sql.ErrNoRows):
+					return nil, 0, err
+				}
+			}
+			if found {
+				replays++
+				if prev.Num1 != e.Num1 || prev.Num2 != e.Num2 {
+					out[i] = appendResp{err: ErrRequestIDConflict}
+				} else {
+					out[i] = appendResp{res: Result{Event: prev, Replayed: true}}
+				}
+				continue
+			}
+		}
+		var reqID any
+		if e.RequestID != "" {
+			reqID = e.RequestID
+		}
+		res, err := insEvent.ExecContext(ctx, reqID, e.Num1, e.Num2, e.Sum, now)
+		if err != nil {
+			return nil, 0, err
+		}
+		seq, err := res.LastInsertId()
+		if err != nil {
+			return nil, 0, err
+		}
+		ev := sumevent.Event{
+			Version: sumevent.SchemaVersion, ProducerID: s.producerID, Sequence: uint64(seq),
+			RequestID: e.RequestID, Num1: e.Num1, Num2: e.Num2, Sum: e.Sum, AcceptedAt: now,
+		}
+		if e.RequestID != "" {
+			if _, err := insKey.ExecContext(ctx, e.RequestID, seq, e.Num1, e.Num2, e.Sum, now); err != nil {
+				return nil, 0, err
+			}
+			inBatch[e.RequestID] = ev
+		}
+		out[i] = appendResp{res: Result{Event: ev}}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, 0, err
+	}
+	return out, replays, nil
+}
+
+// Pending returns up to limit unpublished events in sequence order.
+func (s *Store) Pending(ctx context.Context, limit int) ([]sumevent.Event, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT sequence, COALESCE(request_id, ''), num1, num2, sum, created_at
+		FROM outbox_event WHERE published_at IS NULL ORDER BY sequence LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: pending: %w", err)
+	}
+	defer rows.Close()
+	var evs []sumevent.Event
+	for rows.Next() {
+		e := sumevent.Event{Version: sumevent.SchemaVersion, ProducerID: s.producerID}
+		if err := rows.Scan(&e.Sequence, &e.RequestID, &e.Num1, &e.Num2, &e.Sum, &e.AcceptedAt); err != nil {
+			return nil, fmt.Errorf("outbox: pending: %w", err)
+		}
+		evs = append(evs, e)
+	}
+	return evs, rows.Err()
+}
+
+// MarkPublished records that every event up to and including seq was
+// acknowledged by the broker. Call it only after the acknowledgement.
+func (s *Store) MarkPublished(ctx context.Context, upTo uint64) error {
+	_, err := s.db.ExecContext(ctx,
+		`UPDATE outbox_event SET published_at = ? WHERE sequence <= ? AND published_at IS NULL`,
+		time.Now().UnixNano(), upTo)
+	if err != nil {
+		return fmt.Errorf("outbox: mark published: %w", err)
+	}
+	return nil
+}
+
+// Backlog reports how many events wait to be published and when the oldest
+// was accepted (zero time when none).
+func (s *Store) Backlog(ctx context.Context) (int64, time.Time, error) {
+	var n int64
+	var oldest sql.NullInt64
+	err := s.db.QueryRowContext(ctx,
+		`SELECT COUNT(*), MIN(created_at) FROM outbox_event WHERE published_at IS NULL`).Scan(&n, &oldest)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("outbox: backlog: %w", err)
+	}
+	if !oldest.Valid {
+		return n, time.Time{}, nil
+	}
+	return n, time.Unix(0, oldest.Int64), nil
+}
+
+// Prune deletes published events older than publishedBefore and idempotency
+// keys older than keysBefore. Sequences are never reused after a delete.
+func (s *Store) Prune(ctx context.Context, publishedBefore, keysBefore time.Time) (events, keys int64, err error) {
+	r, err := s.db.ExecContext(ctx,
+		`DELETE FROM outbox_event WHERE published_at IS NOT NULL AND published_at < ?`, publishedBefore.UnixNano())
+	if err != nil {
+		return 0, 0, fmt.Errorf("outbox: prune events: %w", err)
+	}
+	events, _ = r.RowsAffected()
+	r, err = s.db.ExecContext(ctx, `DELETE FROM idempotency_key WHERE created_at < ?`, keysBefore.UnixNano())
+	if err != nil {
+		return events, 0, fmt.Errorf("outbox: prune keys: %w", err)
+	}
+	keys, _ = r.RowsAffected()
+	return events, keys, nil
+}
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Close stops accepting appends, commits those already queued, and closes
+// the database and its lock.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.reqs)
+	s.mu.Unlock()
+	<-s.stopped
+	err := s.db.Close()
+	s.lock.Close()
+	return err
+}
