@@ -1,0 +1,790 @@
+package observability
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/distsum/distsum/proto/calculatorpb"
+)
+
+// contractMetrics is the metric contract of the services (team contract, "Metric names").
+// Histograms are listed by base name; _bucket, _sum and _count are derived.
+var contractMetrics = map[string]kind{
+	// calculator, job "calculator", :8081/metrics
+	"grpc_server_started_total":           counter,
+	"grpc_server_handled_total":           counter,
+	"grpc_server_handling_seconds":        histogram,
+	"outbox_appends_total":                counter,
+	"outbox_group_commits_total":          counter,
+	"outbox_group_commit_size":            histogram,
+	"outbox_commit_duration_seconds":      histogram,
+	"outbox_backlog_events":               gauge,
+	"outbox_oldest_pending_age_seconds":   gauge,
+	"outbox_idempotent_replays_total":     counter,
+	"relay_published_events_total":        counter,
+	"relay_publish_errors_total":          counter,
+	"relay_batch_size":                    histogram,
+	"relay_publish_duration_seconds":      histogram,
+	"http_requests_total":                 counter, // both services
+	"http_request_duration_seconds":       histogram,
+	"totals_events_applied_total":         counter, // totals, job "totals", :8080/metrics
+	"totals_duplicates_skipped_total":     counter,
+	"totals_malformed_records_total":      counter,
+	"totals_sequence_gaps_total":          counter,
+	"totals_consumer_lag":                 gauge,
+	"totals_end_to_end_latency_seconds":   histogram,
+	"totals_state_flushes_total":          counter,
+	"totals_state_flush_errors_total":     counter,
+	"totals_state_flush_duration_seconds": histogram,
+	"totals_total":                        gauge,
+	// Prometheus itself.
+	"up": gauge,
+}
+
+// Standard collectors of client_golang, registered by both services.
+var standardPrefixes = []string{"go_", "process_"}
+
+// requiredMetrics must each appear in at least one query of the overview dashboard: they are the
+// operator's questions of DESIGN.md (Observability).
+var requiredMetrics = []string{
+	"grpc_server_handled_total", "grpc_server_handling_seconds_bucket",
+	"http_requests_total", "http_request_duration_seconds_bucket",
+	"outbox_backlog_events", "outbox_oldest_pending_age_seconds",
+	"outbox_group_commit_size_bucket",
+	"relay_published_events_total", "relay_publish_errors_total",
+	"totals_consumer_lag", "totals_events_applied_total", "totals_duplicates_skipped_total",
+	"totals_malformed_records_total", "totals_end_to_end_latency_seconds_bucket", "totals_total",
+}
+
+type kind int
+
+const (
+	counter kind = iota
+	gauge
+	histogram
+)
+
+func isContractMetric(name string) bool {
+	if _, ok := contractMetrics[name]; ok {
+		return true
+	}
+	for _, suf := range []string{"_bucket", "_sum", "_count"} {
+		if base, ok := strings.CutSuffix(name, suf); ok {
+			if k, known := contractMetrics[base]; known && k == histogram {
+				return true
+			}
+		}
+	}
+	for _, p := range standardPrefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- files ----
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+}
+
+type datasourceRef struct {
+	Type string `json:"type"`
+	UID  string `json:"uid"`
+}
+
+type target struct {
+	RefID      string          `json:"refId"`
+	Expr       string          `json:"expr"`
+	Datasource json.RawMessage `json:"datasource"`
+	Hide       bool            `json:"hide"`
+}
+
+type gridPos struct {
+	H, W, X, Y int
+}
+
+type panel struct {
+	ID         int             `json:"id"`
+	Type       string          `json:"type"`
+	Title      string          `json:"title"`
+	Datasource json.RawMessage `json:"datasource"`
+	GridPos    *gridPos        `json:"gridPos"`
+	Targets    []target        `json:"targets"`
+	Panels     []panel         `json:"panels"` // rows (collapsed) keep their panels here
+}
+
+type dashboard struct {
+	UID           string  `json:"uid"`
+	Title         string  `json:"title"`
+	SchemaVersion int     `json:"schemaVersion"`
+	Panels        []panel `json:"panels"`
+	Templating    struct {
+		List []struct {
+			Name string `json:"name"`
+		} `json:"list"`
+	} `json:"templating"`
+}
+
+// query is one panel target expression, with where it comes from.
+type query struct {
+	Where string // file: panel title / refId
+	Expr  string
+}
+
+func loadDashboards(t *testing.T) map[string]dashboard {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(repoRoot(t), "observability", "grafana", "dashboards", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no dashboard JSON under observability/grafana/dashboards")
+	}
+	out := map[string]dashboard{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d dashboard
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		if err := dec.Decode(&d); err != nil {
+			t.Fatalf("%s: invalid JSON: %v", filepath.Base(f), err)
+		}
+		out[filepath.Base(f)] = d
+	}
+	return out
+}
+
+// flatPanels returns every panel, including those nested in collapsed rows.
+func flatPanels(ps []panel) []panel {
+	var out []panel
+	for _, p := range ps {
+		out = append(out, p)
+		out = append(out, flatPanels(p.Panels)...)
+	}
+	return out
+}
+
+func dashboardQueries(t *testing.T) []query {
+	t.Helper()
+	var qs []query
+	for file, d := range loadDashboards(t) {
+		for _, p := range flatPanels(d.Panels) {
+			for _, tg := range p.Targets {
+				if tg.Hide || strings.TrimSpace(tg.Expr) == "" {
+					continue
+				}
+				qs = append(qs, query{Where: fmt.Sprintf("%s: %q/%s", file, p.Title, tg.RefID), Expr: tg.Expr})
+			}
+		}
+	}
+	sort.Slice(qs, func(i, j int) bool { return qs[i].Where < qs[j].Where })
+	return qs
+}
+
+type ruleFile struct {
+	Groups []struct {
+		Name  string `yaml:"name"`
+		Rules []struct {
+			Alert  string `yaml:"alert"`
+			Record string `yaml:"record"`
+			Expr   string `yaml:"expr"`
+		} `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
+func alertQueries(t *testing.T) []query {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "observability", "prometheus", "alerts.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rf ruleFile
+	if err := yaml.Unmarshal(b, &rf); err != nil {
+		t.Fatalf("alerts.yml: %v", err)
+	}
+	var qs []query
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			qs = append(qs, query{Where: "alerts.yml: " + g.Name + "/" + r.Alert + r.Record, Expr: r.Expr})
+		}
+	}
+	if len(qs) == 0 {
+		t.Fatal("alerts.yml has no rules")
+	}
+	return qs
+}
+
+func provisionedDatasourceUID(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "observability", "grafana", "provisioning", "datasources", "prometheus.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		APIVersion  int `yaml:"apiVersion"`
+		Datasources []struct {
+			Name string `yaml:"name"`
+			UID  string `yaml:"uid"`
+			Type string `yaml:"type"`
+			URL  string `yaml:"url"`
+		} `yaml:"datasources"`
+	}
+	if err := yaml.Unmarshal(b, &f); err != nil {
+		t.Fatalf("datasource provisioning: %v", err)
+	}
+	if f.APIVersion != 1 || len(f.Datasources) != 1 {
+		t.Fatalf("datasource provisioning: want apiVersion 1 and one datasource, got %d and %d", f.APIVersion, len(f.Datasources))
+	}
+	ds := f.Datasources[0]
+	if ds.Type != "prometheus" || ds.UID == "" {
+		t.Fatalf("datasource provisioning: want a prometheus datasource with a fixed uid, got type %q uid %q", ds.Type, ds.UID)
+	}
+	if ds.URL != "http://127.0.0.1:9095" {
+		t.Errorf("datasource url %q, want the project's Prometheus http://127.0.0.1:9095", ds.URL)
+	}
+	return ds.UID
+}
+
+// ---- PromQL helpers ----
+
+// grafanaVars replaces Grafana's built-in interval variables so that an expression can be sent
+// to Prometheus directly.
+func grafanaVars(expr string) string {
+	rate := os.Getenv("PROM_RATE_INTERVAL")
+	if rate == "" {
+		rate = "1m"
+	}
+	return strings.NewReplacer(
+		"$__rate_interval", rate,
+		"${__rate_interval}", rate,
+		"$__interval", "15s",
+		"${__interval}", "15s",
+		"$__range", "5m",
+		"${__range}", "5m",
+	).Replace(expr)
+}
+
+var (
+	reString      = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|` + "`[^`]*`")
+	reBraces      = regexp.MustCompile(`\{[^{}]*\}`)
+	reBrackets    = regexp.MustCompile(`\[[^\[\]]*\]`)
+	reGrouping    = regexp.MustCompile(`(?i)\b(by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)`)
+	reIdent       = regexp.MustCompile(`[A-Za-z_:][A-Za-z0-9_:]*`)
+	promqlKeyword = map[string]bool{
+		"by": true, "without": true, "on": true, "ignoring": true, "group_left": true,
+		"group_right": true, "bool": true, "and": true, "or": true, "unless": true,
+		"offset": true, "atan2": true, "inf": true, "nan": true,
+	}
+)
+
+// metricNames returns the metric names an expression selects: identifiers that are not functions
+// (followed by "("), keywords, label names in grouping clauses, or inside matchers and ranges.
+// Selectors written as {__name__="x"} are read from the matcher.
+func metricNames(expr string) []string {
+	var names []string
+	seen := map[string]bool{}
+	add := func(n string) {
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	for _, m := range regexp.MustCompile(`__name__\s*=\s*"([^"]+)"`).FindAllStringSubmatch(expr, -1) {
+		add(m[1])
+	}
+	s := reString.ReplaceAllString(expr, `""`)
+	s = reBraces.ReplaceAllString(s, " ")
+	s = reBrackets.ReplaceAllString(s, " ")
+	s = reGrouping.ReplaceAllString(s, " ")
+	for _, loc := range reIdent.FindAllStringIndex(s, -1) {
+		word := s[loc[0]:loc[1]]
+		if loc[0] > 0 {
+			prev := s[loc[0]-1]
+			if prev >= '0' && prev <= '9' || prev == '.' || prev == '$' {
+				continue // part of a number such as 1e3, or a leftover variable
+			}
+		}
+		if promqlKeyword[strings.ToLower(word)] {
+			continue
+		}
+		rest := strings.TrimLeft(s[loc[1]:], " \t\n")
+		if strings.HasPrefix(rest, "(") {
+			continue // function call
+		}
+		add(word)
+	}
+	return names
+}
+
+// ---- offline tests ----
+
+func TestMetricNameExtraction(t *testing.T) {
+	cases := map[string][]string{
+		`sum by (grpc_code) (rate(grpc_server_handled_total{job="calculator",grpc_code!="OK"}[$__rate_interval])) or on() vector(0)`: {"grpc_server_handled_total"},
+		`histogram_quantile(0.99, sum by (le) (rate(x_bucket{a="b(c)"}[5m])))`:                                                       {"x_bucket"},
+		`a / ignoring(instance) group_left(partition) b > bool 1e3`:                                                                  {"a", "b"},
+		`max by (job, instance) (totals_consumer_lag) > 0 and on (job, instance) sum(rate(c_total[2m])) == 0`:                        {"totals_consumer_lag", "c_total"},
+		`{__name__="up"}`: {"up"},
+	}
+	for expr, want := range cases {
+		got := metricNames(expr)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("metricNames(%s) = %v, want %v", expr, got, want)
+		}
+	}
+}
+
+func TestDashboardStructure(t *testing.T) {
+	uid := provisionedDatasourceUID(t)
+	dashboards := loadDashboards(t)
+	uids := map[string]string{}
+	var overview bool
+	for file, d := range dashboards {
+		if d.UID == "" || d.Title == "" {
+			t.Errorf("%s: uid and title are required (got uid %q title %q)", file, d.UID, d.Title)
+		}
+		if other, dup := uids[d.UID]; dup {
+			t.Errorf("%s: uid %q already used by %s", file, d.UID, other)
+		}
+		uids[d.UID] = file
+		if d.SchemaVersion < 36 {
+			t.Errorf("%s: schemaVersion %d, want >= 36 (datasource references by uid)", file, d.SchemaVersion)
+		}
+		if d.Title == "Distributed Sum — Overview" {
+			overview = true
+		}
+		for _, v := range d.Templating.List {
+			t.Errorf("%s: template variable %q: the live test substitutes only Grafana's built-in interval variables", file, v.Name)
+		}
+		ids := map[int]bool{}
+		queries := 0
+		for _, p := range flatPanels(d.Panels) {
+			where := fmt.Sprintf("%s: panel %q", file, p.Title)
+			if p.ID == 0 || ids[p.ID] {
+				t.Errorf("%s: id %d missing or duplicate", where, p.ID)
+			}
+			ids[p.ID] = true
+			if p.Title == "" {
+				t.Errorf("%s: panel id %d has no title", file, p.ID)
+			}
+			if p.GridPos == nil || p.GridPos.W <= 0 || p.GridPos.H <= 0 || p.GridPos.X < 0 || p.GridPos.X+p.GridPos.W > 24 {
+				t.Errorf("%s: gridPos %+v outside the 24-column grid", where, p.GridPos)
+			}
+			if p.Type == "row" {
+				if len(p.Targets) != 0 {
+					t.Errorf("%s: a row has no queries", where)
+				}
+				continue
+			}
+			checkDatasource(t, where, p.Datasource, uid)
+			if len(p.Targets) == 0 {
+				t.Errorf("%s: no targets", where)
+			}
+			refs := map[string]bool{}
+			for _, tg := range p.Targets {
+				if tg.RefID == "" || refs[tg.RefID] {
+					t.Errorf("%s: refId %q missing or duplicate", where, tg.RefID)
+				}
+				refs[tg.RefID] = true
+				if strings.TrimSpace(tg.Expr) == "" {
+					t.Errorf("%s/%s: empty expr", where, tg.RefID)
+				}
+				if len(tg.Datasource) > 0 {
+					checkDatasource(t, where+"/"+tg.RefID, tg.Datasource, uid)
+				}
+				queries++
+			}
+		}
+		if queries == 0 {
+			t.Errorf("%s: no queries at all", file)
+		}
+	}
+	if !overview {
+		t.Error(`no dashboard titled "Distributed Sum — Overview"`)
+	}
+
+	used := map[string]bool{}
+	for _, q := range dashboardQueries(t) {
+		for _, n := range metricNames(grafanaVars(q.Expr)) {
+			used[n] = true
+		}
+	}
+	for _, n := range requiredMetrics {
+		if !used[n] {
+			t.Errorf("no dashboard query uses %s", n)
+		}
+	}
+}
+
+func checkDatasource(t *testing.T, where string, raw json.RawMessage, uid string) {
+	t.Helper()
+	var ds datasourceRef
+	if err := json.Unmarshal(raw, &ds); err != nil || ds.UID == "" {
+		t.Errorf("%s: datasource must be {\"type\":\"prometheus\",\"uid\":%q}, got %s", where, uid, raw)
+		return
+	}
+	if ds.UID != uid || ds.Type != "prometheus" {
+		t.Errorf("%s: datasource %+v, want type prometheus uid %q (provisioned)", where, ds, uid)
+	}
+}
+
+func TestMetricNamesInContract(t *testing.T) {
+	qs := append(dashboardQueries(t), alertQueries(t)...)
+	for _, q := range qs {
+		names := metricNames(grafanaVars(q.Expr))
+		if len(names) == 0 {
+			t.Errorf("%s: no metric name found in %s", q.Where, q.Expr)
+		}
+		for _, n := range names {
+			if !isContractMetric(n) {
+				t.Errorf("%s: metric %q is not in the metric contract (expr %s)", q.Where, n, q.Expr)
+			}
+		}
+	}
+}
+
+// TestPromQLSyntaxOffline parses every dashboard expression with promtool by wrapping each one in a
+// recording rule: no server needed.
+func TestPromQLSyntaxOffline(t *testing.T) {
+	promtool := lookPromtool(t)
+	type rule struct {
+		Record string `yaml:"record"`
+		Expr   string `yaml:"expr"`
+	}
+	type group struct {
+		Name  string `yaml:"name"`
+		Rules []rule `yaml:"rules"`
+	}
+	qs := dashboardQueries(t)
+	var g group
+	g.Name = "dashboard_queries"
+	for i, q := range qs {
+		g.Rules = append(g.Rules, rule{Record: fmt.Sprintf("dashboard:query_%d", i), Expr: grafanaVars(q.Expr)})
+	}
+	b, err := yaml.Marshal(map[string][]group{"groups": {g}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "dashboard_rules.yml")
+	if err := os.WriteFile(f, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(promtool, "check", "rules", f).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check rules on the dashboard queries failed: %v\n%s\nqueries:\n%s", err, out, b)
+	}
+}
+
+func TestPrometheusConfigWithPromtool(t *testing.T) {
+	promtool := lookPromtool(t)
+	dir := filepath.Join(repoRoot(t), "observability", "prometheus")
+	for _, args := range [][]string{
+		{"check", "config", "prometheus.yml"},
+		{"check", "rules", "alerts.yml"},
+		{"test", "rules", "alerts_test.yml"},
+	} {
+		cmd := exec.Command(promtool, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+func lookPromtool(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (scripts/install-tools.sh prometheus): skipping promtool checks")
+	}
+	return p
+}
+
+// ---- live test ----
+
+// TestDashboardQueriesLive runs every dashboard query against a real Prometheus that scrapes the
+// running system, after sending it some traffic, and requires each to return at least one series.
+func TestDashboardQueriesLive(t *testing.T) {
+	promURL := os.Getenv("PROMETHEUS_URL")
+	if promURL == "" {
+		t.Skip("PROMETHEUS_URL not set: skipping the live dashboard check. Run with the system up, e.g. " +
+			"PROMETHEUS_URL=http://127.0.0.1:9095 CALCULATOR_GRPC_ADDR=127.0.0.1:9090 TOTALS_URL=http://127.0.0.1:8080 " +
+			"go test ./tests/observability -run Live -v")
+	}
+	requireLoopbackURL(t, "PROMETHEUS_URL", promURL)
+	wait := 30 * time.Second
+	if v := os.Getenv("OBS_LIVE_WAIT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("OBS_LIVE_WAIT: %v", err)
+		}
+		wait = d
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait+90*time.Second)
+	defer cancel()
+
+	generateTraffic(ctx, t)
+
+	prom := &promClient{base: strings.TrimRight(promURL, "/"), http: &http.Client{Timeout: 10 * time.Second}}
+
+	// Alert expressions must at least be accepted by this Prometheus (they return nothing while
+	// nothing is wrong).
+	for _, q := range alertQueries(t) {
+		if _, err := prom.instant(ctx, q.Expr); err != nil {
+			t.Errorf("%s: rejected by Prometheus: %v", q.Where, err)
+		}
+	}
+
+	// Every dashboard query, and every metric a query names, must return at least one series.
+	// Scrapes are every 5s and rate() needs two samples: poll until the deadline.
+	type check struct {
+		where, expr string
+		lastErr     error
+		series      int
+	}
+	var pending []*check
+	names := map[string]bool{}
+	for _, q := range dashboardQueries(t) {
+		e := grafanaVars(q.Expr)
+		pending = append(pending, &check{where: q.Where, expr: e})
+		for _, n := range metricNames(e) {
+			names[n] = true
+		}
+	}
+	sortedNames := make([]string, 0, len(names))
+	for n := range names {
+		sortedNames = append(sortedNames, n)
+	}
+	sort.Strings(sortedNames)
+	for _, n := range sortedNames {
+		pending = append(pending, &check{where: "metric exists", expr: n})
+	}
+	total := len(pending)
+
+	deadline := time.Now().Add(wait)
+	for {
+		var still []*check
+		for _, c := range pending {
+			c.series, c.lastErr = prom.instant(ctx, c.expr)
+			var bad *badQueryError
+			if errors.As(c.lastErr, &bad) {
+				t.Errorf("%s: invalid expression: %v\n  %s", c.where, c.lastErr, c.expr)
+				continue
+			}
+			if c.lastErr != nil || c.series == 0 {
+				still = append(still, c)
+			}
+		}
+		pending = still
+		if len(pending) == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		t.Logf("%d of %d queries have no data yet; waiting for scrapes", len(pending), total)
+		select {
+		case <-ctx.Done():
+		case <-time.After(2500 * time.Millisecond):
+		}
+	}
+	for _, c := range pending {
+		if c.lastErr != nil {
+			t.Errorf("%s: %v\n  %s", c.where, c.lastErr, c.expr)
+		} else {
+			t.Errorf("%s: no series after %s (is the target scraped and has it served traffic?)\n  %s", c.where, wait, c.expr)
+		}
+	}
+	t.Logf("%d dashboard queries and metric names checked against %s; %d without data", total, promURL, len(pending))
+}
+
+type badQueryError struct{ msg string }
+
+func (e *badQueryError) Error() string { return e.msg }
+
+type promClient struct {
+	base string
+	http *http.Client
+}
+
+// instant runs an instant query and returns the number of series (1 for a scalar or string).
+func (p *promClient) instant(ctx context.Context, expr string) (int, error) {
+	form := url.Values{"query": {expr}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/api/v1/query", strings.NewReader(form.Encode()))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := p.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return 0, err
+	}
+	var r struct {
+		Status    string `json:"status"`
+		ErrorType string `json:"errorType"`
+		Error     string `json:"error"`
+		Data      struct {
+			ResultType string          `json:"resultType"`
+			Result     json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return 0, fmt.Errorf("HTTP %d, not a Prometheus answer: %.200s", resp.StatusCode, body)
+	}
+	if r.Status != "success" {
+		if r.ErrorType == "bad_data" {
+			return 0, &badQueryError{msg: r.Error}
+		}
+		return 0, fmt.Errorf("%s: %s", r.ErrorType, r.Error)
+	}
+	switch r.Data.ResultType {
+	case "vector", "matrix":
+		var series []json.RawMessage
+		if err := json.Unmarshal(r.Data.Result, &series); err != nil {
+			return 0, err
+		}
+		return len(series), nil
+	default:
+		return 1, nil
+	}
+}
+
+// generateTraffic sends a few Adds (one of them retried with the same request_id) and reads the
+// total, when the services' addresses are given, so that every metric has samples.
+func generateTraffic(ctx context.Context, t *testing.T) {
+	t.Helper()
+	var lastToken string
+	if addr := os.Getenv("CALCULATOR_GRPC_ADDR"); addr != "" {
+		addr = loopbackHostPort(t, "CALCULATOR_GRPC_ADDR", addr)
+		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatalf("dial calculator %s: %v", addr, err)
+		}
+		defer conn.Close()
+		client := calculatorpb.NewCalculatorServiceClient(conn)
+		prefix := fmt.Sprintf("obs-test-%d", time.Now().UnixNano())
+		var ok, failed int
+		for i := 0; i < 25; i++ {
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			resp, err := client.Add(cctx, &calculatorpb.AddRequest{Num1: int64(i), Num2: 1, RequestId: fmt.Sprintf("%s-%d", prefix, i)})
+			cancel()
+			if err != nil {
+				failed++
+				t.Logf("Add %d: %v", i, err)
+				continue
+			}
+			ok++
+			lastToken = resp.GetToken()
+		}
+		// A retry with an id already used: answered from the idempotency record.
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if resp, err := client.Add(cctx, &calculatorpb.AddRequest{Num1: 0, Num2: 1, RequestId: prefix + "-0"}); err == nil {
+			if !resp.GetReplayed() {
+				t.Logf("retried Add with request_id %s-0 was not marked replayed", prefix)
+			}
+		}
+		cancel()
+		if ok == 0 {
+			t.Fatalf("no Add succeeded against %s (%d failed)", addr, failed)
+		}
+		t.Logf("sent %d Adds to %s (%d failed), last token %q", ok, addr, failed, lastToken)
+	} else {
+		t.Log("CALCULATOR_GRPC_ADDR not set: relying on traffic the system already served")
+	}
+	if base := os.Getenv("TOTALS_URL"); base != "" {
+		requireLoopbackURL(t, "TOTALS_URL", base)
+		base = strings.TrimRight(base, "/")
+		hc := &http.Client{Timeout: 10 * time.Second}
+		urls := []string{base + "/total"}
+		if lastToken != "" {
+			urls = append(urls, base+"/total?after="+url.QueryEscape(lastToken)+"&timeout=5s")
+		}
+		for _, u := range urls {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatalf("GET %s: %v", u, err)
+			}
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+			resp.Body.Close()
+			t.Logf("GET %s -> %d %s", u, resp.StatusCode, strings.TrimSpace(string(b)))
+		}
+	}
+}
+
+// loopbackHostPort normalises ":9090" to "127.0.0.1:9090" and refuses anything but loopback.
+func loopbackHostPort(t *testing.T, name, hp string) string {
+	t.Helper()
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		t.Fatalf("%s=%q: %v", name, hp, err)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	requireLoopbackHost(t, name, host)
+	return net.JoinHostPort(host, port)
+}
+
+func requireLoopbackURL(t *testing.T, name, raw string) {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		t.Fatalf("%s=%q: not an absolute URL", name, raw)
+	}
+	requireLoopbackHost(t, name, u.Hostname())
+}
+
+func requireLoopbackHost(t *testing.T, name, host string) {
+	t.Helper()
+	if host == "localhost" {
+		return
+	}
+	ips, err := net.LookupIP(host)
+	if err != nil {
+		t.Fatalf("%s: resolve %q: %v", name, host, err)
+	}
+	for _, ip := range ips {
+		if !ip.IsLoopback() {
+			t.Fatalf("%s: %q is not a loopback address; this test only talks to services on this machine", name, host)
+		}
+	}
+}
