@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Builds the container images of the end-to-end suite locally (nothing can be pulled here).
+#
+#   scripts/build-images.sh [all]                  # kafka + toxiproxy
+#   scripts/build-images.sh kafka                  # distsum/kafka:$KAFKA_VERSION  (jlink JRE + Kafka jars)
+#   scripts/build-images.sh toxiproxy              # distsum/toxiproxy:2.12.0      (static server)
+#   scripts/build-images.sh go PKG TAG             # static `go build PKG` in a FROM scratch image
+#   scripts/build-images.sh load TAR               # docker load -i TAR
+#
+# Idempotent: an image that already exists is kept (FORCE=1 rebuilds). Uses $DOCKER_HOST if it
+# answers, else starts the project's engine (scripts/docker-engine.sh). Staging under .cache/images.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
+KAFKA_TAG="${KAFKA_TAG:-distsum/kafka:${KAFKA_VERSION}}"
+TOXIPROXY_VERSION="2.12.0"
+TOXIPROXY_TAG="${TOXIPROXY_TAG:-distsum/toxiproxy:${TOXIPROXY_VERSION}}"
+STAGE="$ROOT/.cache/images"
+FORCE="${FORCE:-0}"
+export DOCKER_BUILDKIT=0 # the classic builder needs nothing beyond the engine
+
+# Modules of the broker's JRE (Kafka, Scala, Jackson, log4j2, JMX, SASL/Kerberos, compression libs).
+JRE_MODULES="java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,\
+java.management.rmi,java.naming,java.net.http,java.rmi,java.scripting,java.security.jgss,\
+java.security.sasl,java.sql,java.transaction.xa,java.xml,jdk.crypto.ec,jdk.crypto.cryptoki,\
+jdk.jfr,jdk.management,jdk.management.agent,jdk.naming.dns,jdk.net,jdk.security.auth,\
+jdk.security.jgss,jdk.unsupported,jdk.zipfs,jdk.localedata"
+
+log() { echo "build-images: $*" >&2; }
+
+ensure_docker() {
+	if [[ -n "${DOCKER_HOST:-}" ]] && command -v docker >/dev/null && docker version >/dev/null 2>&1; then
+		return 0
+	fi
+	"$ROOT/scripts/docker-engine.sh" start
+	eval "$("$ROOT/scripts/docker-engine.sh" env)"
+}
+
+# A forced rebuild leaves the previous image untagged: remove it (only if nothing else uses it).
+drop_old() { [[ -n "$1" ]] && docker rmi "$1" >/dev/null 2>&1 || true; }
+image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+
+have_image() { [[ "$FORCE" != 1 ]] && docker image inspect "$1" >/dev/null 2>&1; }
+
+apt_install() {
+	command -v apt-get >/dev/null || { log "need $*; install it"; exit 1; }
+	if ! apt-cache show "$1" >/dev/null 2>&1; then apt-get update -qq >/dev/null; fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+report() { # tag seconds
+	local size
+	size="$(docker image inspect -f '{{.Size}}' "$1")"
+	log "built $1 in ${2}s, $((size / 1000000)) MB"
+}
+
+# --- JRE: jlink image + the shared-library closure of its binaries ---------------------------------
+find_jdk() {
+	local j
+	for j in "${JAVA_HOME:-}" /usr/lib/jvm/java-17-openjdk-*; do
+		[[ -n "$j" && -x "$j/bin/jlink" && -d "$j/jmods" ]] && { echo "$j"; return 0; }
+	done
+	return 1
+}
+
+build_jre() { # -> $STAGE/jre-rootfs (cached by JDK release + module list)
+	local jdk key out="$STAGE/kafka/jre"
+	jdk="$(find_jdk)" || { apt_install openjdk-17-jdk-headless; jdk="$(find_jdk)"; }
+	key="$(cat "$jdk/release" 2>/dev/null | sha256sum | cut -c1-16)-$(echo "$JRE_MODULES" | sha256sum | cut -c1-16)"
+	if [[ -d "$out" && -f "$out.key" && "$(cat "$out.key")" == "$key" ]]; then return 0; fi
+	log "jlink JRE from $jdk"
+	rm -rf "$out" "$out.tmp"
+	mkdir -p "$out.tmp/opt" "$out.tmp/tmp" "$out.tmp/etc" "$out.tmp/var/lib/kafka/data"
+	chmod 1777 "$out.tmp/tmp"
+	"$jdk/bin/jlink" --module-path "$jdk/jmods" --add-modules "$JRE_MODULES" \
+		--strip-debug --no-header-files --no-man-pages --compress=2 \
+		--output "$out.tmp/opt/java"
+	# GUI, font, image and sound libraries are never loaded by a headless broker (java.desktop is
+	# there for java.beans); dropping them keeps X11/freetype/glib out of the closure.
+	rm -f "$out.tmp"/opt/java/lib/{libawt_xawt,libsplashscreen,libjawt,libfontmanager,libjsound,liblcms,libjavajpeg}.so
+	# Shared-library closure of every ELF file (ld.so, libc, libz, libstdc++ for snappy, ...).
+	local libs
+	libs="$( {
+		find "$out.tmp/opt/java" -type f \( -name '*.so' -o -perm -u+x \) -print0 |
+			xargs -0 ldd 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' |
+			grep -v "^$out.tmp/"
+		# Loaded at run time by JNI libraries extracted from jars (snappy, zstd, lz4), or by glibc.
+		ldconfig -p | awk '/libstdc\+\+\.so\.6 |libgcc_s\.so\.1 |libnss_dns\.so\.2 |libresolv\.so\.2 / && /x86-64/ {print $NF}'
+	} | sort -u)"
+	local l
+	for l in $libs; do
+		[[ -e "$l" ]] || continue
+		mkdir -p "$out.tmp$(dirname "$l")"
+		cp -L "$l" "$out.tmp$l"
+	done
+	printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' >"$out.tmp/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$out.tmp/etc/group"
+	printf 'hosts: files dns\n' >"$out.tmp/etc/nsswitch.conf"
+	rm -f "$out.key"
+	mv "$out.tmp" "$out"
+	echo "$key" >"$out.key"
+}
+
+kafka_libs() { # -> prints a directory holding the Kafka $KAFKA_VERSION jars
+	if [[ -x "$ROOT/scripts/install-kafka.sh" ]]; then
+		KAFKA_VERSION="$KAFKA_VERSION" "$ROOT/scripts/install-kafka.sh"
+		return 0
+	fi
+	local dir="$STAGE/kafka-libs/$KAFKA_VERSION"
+	if [[ ! -f "$dir/kafka_2.13-$KAFKA_VERSION.jar" ]]; then
+		log "fetching Kafka $KAFKA_VERSION jars with Maven"
+		command -v mvn >/dev/null || apt_install maven
+		mkdir -p "$STAGE/kafka-libs"
+		cat >"$STAGE/kafka-libs/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.distsum</groupId><artifactId>kafka-image-libs</artifactId><version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>2.24.3</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.24.3</version></dependency>
+  </dependencies>
+</project>
+POM
+		rm -rf "$dir.tmp"
+		mvn -q -B -f "$STAGE/kafka-libs/pom.xml" -Dmaven.repo.local="$ROOT/.cache/m2" \
+			dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir.tmp" >&2
+		rm -rf "$dir"
+		mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+static_go_build() { # pkg out
+	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$2" "$1"
+}
+
+build_kafka() {
+	if have_image "$KAFKA_TAG"; then log "$KAFKA_TAG present"; return 0; fi
+	local t0=$SECONDS libs ctx="$STAGE/kafka" old
+	old="$(image_id "$KAFKA_TAG")"
+	mkdir -p "$ctx"
+	build_jre
+	libs="$(kafka_libs)"
+	rm -rf "$ctx/kafka" "$ctx/app"
+	mkdir -p "$ctx/kafka/opt/kafka/libs" "$ctx/kafka/opt/kafka/config" "$ctx/app/usr/local/bin"
+	cp "$libs"/*.jar "$ctx/kafka/opt/kafka/libs/"
+	cp deploy/images/kafka/log4j2.properties "$ctx/kafka/opt/kafka/config/"
+	static_go_build ./deploy/images/kafka-entrypoint "$ctx/app/usr/local/bin/kafka-entrypoint"
+	docker build -q -f deploy/images/kafka/Dockerfile -t "$KAFKA_TAG" \
+		--label "org.opencontainers.image.version=$KAFKA_VERSION" "$ctx" >/dev/null
+	# Smoke test: the JRE runs on its own library closure.
+	docker run --rm --entrypoint /opt/java/bin/java "$KAFKA_TAG" -version >/dev/null 2>&1 ||
+		{ log "the JRE of $KAFKA_TAG does not start"; docker rmi "$KAFKA_TAG" >/dev/null; exit 1; }
+	drop_old "$old"
+	report "$KAFKA_TAG" $((SECONDS - t0))
+}
+
+build_toxiproxy() {
+	if have_image "$TOXIPROXY_TAG"; then log "$TOXIPROXY_TAG present"; return 0; fi
+	local t0=$SECONDS ctx="$STAGE/toxiproxy" old
+	old="$(image_id "$TOXIPROXY_TAG")"
+	rm -rf "$ctx" && mkdir -p "$ctx/rootfs/tmp"
+	chmod 1777 "$ctx/rootfs/tmp"
+	static_go_build github.com/Shopify/toxiproxy/v2/cmd/server "$ctx/rootfs/toxiproxy"
+	docker build -q -f deploy/images/toxiproxy/Dockerfile -t "$TOXIPROXY_TAG" "$ctx" >/dev/null
+	drop_old "$old"
+	report "$TOXIPROXY_TAG" $((SECONDS - t0))
+}
+
+build_go() { # pkg tag
+	local pkg="$1" tag="$2"
+	if have_image "$tag"; then log "$tag present"; return 0; fi
+	local t0=$SECONDS ctx old
+	old="$(image_id "$tag")"
+	ctx="$STAGE/go/$(echo "$tag" | tr '/:' '__')"
+	rm -rf "$ctx" && mkdir -p "$ctx/rootfs/tmp" "$ctx/rootfs/data"
+	chmod 1777 "$ctx/rootfs/tmp"
+	static_go_build "$pkg" "$ctx/rootfs/app"
+	docker build -q -f deploy/images/goservice/Dockerfile -t "$tag" "$ctx" >/dev/null
+	drop_old "$old"
+	report "$tag" $((SECONDS - t0))
+}
+
+ensure_docker
+case "${1:-all}" in
+all) build_kafka; build_toxiproxy ;;
+kafka) build_kafka ;;
+toxiproxy) build_toxiproxy ;;
+go) [[ $# -eq 3 ]] || { echo "usage: $0 go PKG TAG" >&2; exit 2; }; build_go "$2" "$3" ;;
+load) [[ $# -eq 2 ]] || { echo "usage: $0 load TAR" >&2; exit 2; }; docker load -q -i "$2" ;;
+*) echo "usage: $0 [all|kafka|toxiproxy|go PKG TAG|load TAR]" >&2; exit 2 ;;
+esac
