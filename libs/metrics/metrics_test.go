@@ -1,0 +1,32 @@
+package metrics
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+func TestHTTPMetricsLabelByRouteTemplate(t *testing.T) {
+	reg := NewRegistry()
+	m := NewHTTPMetrics(reg)
+	r := mux.NewRouter()
+	r.Use(m.Middleware)
+	r.HandleFunc("/items/{id}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	for _, p := range []string{"/items/1", "/items/2"} {
+		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, p, nil))
+	}
+	if got := testutil.ToFloat64(m.requests.WithLabelValues("/items/{id}", "GET", "418")); got != 2 {
+		t.Fatalf("http_requests_total{route=/items/{id}} = %v, want 2", got)
+	}
+	rec := httptest.NewRecorder()
+	Handler(reg).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{"http_request_duration_seconds_bucket", "go_goroutines", "process_cpu_seconds_total"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
