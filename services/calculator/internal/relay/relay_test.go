@@ -1,0 +1,160 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/distsum/distsum/libs/outbox"
+	"github.com/distsum/distsum/libs/sumevent"
+)
+
+// recordingPublisher keeps what the "broker" acknowledged and can fail.
+type recordingPublisher struct {
+	mu       *sync.Mutex
+	acked    *[]sumevent.Event
+	failNext *int // batches to refuse before accepting again
+}
+
+func (p recordingPublisher) Publish(_ context.Context, evs []sumevent.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if *p.failNext > 0 {
+		*p.failNext--
+		return errors.New("broker unavailable")
+	}
+	*p.acked = append(*p.acked, evs...)
+	return nil
+}
+
+func (recordingPublisher) Close() error { return nil }
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func openStore(t *testing.T) *outbox.Store {
+	s, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{ProducerID: "calc-t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestRelayPublishesInOrderAndMarksOnlyAfterAck(t *testing.T) {
+	store := openStore(t)
+	var mu sync.Mutex
+	var acked []sumevent.Event
+	failNext := 3
+	pub := recordingPublisher{&mu, &acked, &failNext}
+	created := 0
+	r := New(store, func() (Publisher, error) { created++; return pub, nil }, Options{BatchSize: 7, Idle: 20 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, quiet(), nil)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+
+	for i := 1; i <= 50; i++ {
+		if _, err := store.Append(ctx, outbox.Entry{Num1: int64(i), Num2: 0, Sum: int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, _, _ := store.Backlog(ctx)
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("backlog still %d", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(acked) != 50 {
+		t.Fatalf("broker acknowledged %d events, want 50 (no duplicates when nothing crashed)", len(acked))
+	}
+	for i, e := range acked {
+		if e.Sequence != uint64(i+1) {
+			t.Fatalf("event %d has sequence %d: out of order", i, e.Sequence)
+		}
+	}
+	if created < 2 {
+		t.Fatalf("publisher created %d times; a failed publish must start a new producer session", created)
+	}
+}
+
+// markFailingSource simulates a crash between the broker's acknowledgement
+// and the outbox update: the mark fails once.
+type markFailingSource struct {
+	*outbox.Store
+	fail int
+}
+
+func (s *markFailingSource) MarkPublished(ctx context.Context, upTo uint64) error {
+	if s.fail > 0 {
+		s.fail--
+		return errors.New("disk full")
+	}
+	return s.Store.MarkPublished(ctx, upTo)
+}
+
+func TestUnmarkedBatchIsPublishedAgainWithTheSameIdentity(t *testing.T) {
+	store := openStore(t)
+	src := &markFailingSource{Store: store, fail: 1}
+	var mu sync.Mutex
+	var acked []sumevent.Event
+	zero := 0
+	pub := recordingPublisher{&mu, &acked, &zero}
+	r := New(src, func() (Publisher, error) { return pub, nil }, Options{BatchSize: 100, Idle: 10 * time.Millisecond, MaxBackoff: 10 * time.Millisecond}, quiet(), nil)
+	for i := 0; i < 5; i++ {
+		store.Append(context.Background(), outbox.Entry{Num1: 1, Num2: 1, Sum: 2})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	go r.Run(ctx)
+	for {
+		if n, _, _ := store.Backlog(ctx); n == 0 {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("backlog never drained")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(acked) != 10 {
+		t.Fatalf("acknowledged %d, want the 5 events twice", len(acked))
+	}
+	for i := 0; i < 5; i++ {
+		if acked[i] != acked[i+5] {
+			t.Fatalf("re-published event differs: %+v vs %+v", acked[i], acked[i+5])
+		}
+	}
+}
+
+func TestMessageIsKeyedByProducer(t *testing.T) {
+	e := sumevent.Event{ProducerID: "calc-x", Sequence: 9, Num1: 1, Num2: 2, Sum: 3, AcceptedAt: time.Now().UnixNano()}
+	m, err := Message("calculator-sum-topic", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := m.Key.Encode()
+	v, _ := m.Value.Encode()
+	got, err := sumevent.Decode(v)
+	if string(k) != "calc-x" || err != nil || got.Sequence != 9 || got.Sum != 3 {
+		t.Fatalf("key %q value %+v err %v", k, got, err)
+	}
+	if _, err := Message("t", sumevent.Event{ProducerID: "p", Sequence: 1, Num1: 1, Num2: 1, Sum: 3}); err == nil {
+		t.Fatal("an event with a wrong sum was encoded")
+	}
+}

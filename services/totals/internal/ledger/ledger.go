@@ -1,0 +1,227 @@
+// Package ledger is the totals service's state machine: the running total,
+// the highest sequence applied per producer, and the Kafka offsets the state
+// covers. Applying the same event twice changes nothing, so re-delivery from
+// Kafka and re-publishing by a calculator are both harmless.
+//
+// The ledger has two views: the working state that records are applied to,
+// and the durable view, which is what was last saved to the state file. Reads
+// (GET /total) see only the durable view, so a total once shown never goes
+// back after a crash.
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math/big"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/distsum/distsum/libs/sumevent"
+)
+
+// Outcome says what Apply did with a record.
+type Outcome int
+
+const (
+	// Applied: the sum was added to the total.
+	Applied Outcome = iota
+	// Duplicate: the producer's sequence was already applied; skipped.
+	Duplicate
+	// Covered: the offset is below what the state already covers; skipped
+	// without looking at it (a replay after a restart).
+	Covered
+)
+
+// Stats are counters kept in the state file.
+type Stats struct {
+	Applied    uint64 `json:"applied"`
+	Duplicates uint64 `json:"duplicates_skipped"`
+	Malformed  uint64 `json:"malformed"`
+	Gaps       uint64 `json:"sequence_gaps"`
+}
+
+// Snapshot is the state as saved to disk.
+type Snapshot struct {
+	Topic     string            `json:"topic"`
+	Total     string            `json:"total"`
+	Producers map[string]uint64 `json:"producers"`
+	// Offsets maps partition to the next offset to read.
+	Offsets map[int32]int64 `json:"offsets"`
+	Stats   Stats           `json:"stats"`
+	SavedAt time.Time       `json:"saved_at"`
+}
+
+// View is an immutable durable state, as served to readers.
+type View struct {
+	Total     *big.Int
+	Producers map[string]uint64
+	Offsets   map[int32]int64
+	Stats     Stats
+}
+
+// Ledger holds the state; it is safe for concurrent use.
+type Ledger struct {
+	topic  string
+	dedupe bool
+
+	mu        sync.Mutex
+	total     big.Int
+	producers map[string]uint64
+	offsets   map[int32]int64
+	stats     Stats
+	dirty     bool
+	accepted  []int64 // AcceptedAt of events applied since the last snapshot
+
+	durable atomic.Pointer[View]
+	wmu     sync.Mutex
+	changed chan struct{} // closed at every durable update
+}
+
+// New returns an empty ledger for topic. dedupe=false applies duplicates too
+// and exists only so tests can prove they detect double counting.
+func New(topic string, dedupe bool) *Ledger {
+	l := &Ledger{topic: topic, dedupe: dedupe, producers: map[string]uint64{}, offsets: map[int32]int64{}, changed: make(chan struct{})}
+	l.durable.Store(&View{Total: new(big.Int), Producers: map[string]uint64{}, Offsets: map[int32]int64{}})
+	return l
+}
+
+// Restore loads a saved snapshot into an empty ledger.
+func (l *Ledger) Restore(body []byte) error {
+	var s Snapshot
+	if err := json.Unmarshal(body, &s); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if s.Topic != l.topic {
+		return fmt.Errorf("state is for topic %q, not %q", s.Topic, l.topic)
+	}
+	total, ok := new(big.Int).SetString(s.Total, 10)
+	if !ok {
+		return fmt.Errorf("state: total %q is not an integer", s.Total)
+	}
+	l.mu.Lock()
+	l.total.Set(total)
+	if s.Producers != nil {
+		l.producers = s.Producers
+	}
+	if s.Offsets != nil {
+		l.offsets = s.Offsets
+	}
+	l.stats = s.Stats
+	l.mu.Unlock()
+	l.publish(s)
+	return nil
+}
+
+// NextOffset is the first offset of partition the state does not cover.
+func (l *Ledger) NextOffset(partition int32) (int64, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	o, ok := l.offsets[partition]
+	return o, ok
+}
+
+// Apply applies the event read at (partition, offset).
+func (l *Ledger) Apply(partition int32, offset int64, e sumevent.Event) Outcome {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if next, ok := l.offsets[partition]; ok && offset < next {
+		return Covered
+	}
+	l.offsets[partition] = offset + 1
+	l.dirty = true
+	hwm := l.producers[e.ProducerID]
+	if e.Sequence <= hwm && l.dedupe {
+		l.stats.Duplicates++
+		return Duplicate
+	}
+	if e.Sequence > hwm+1 {
+		l.stats.Gaps++
+	}
+	l.producers[e.ProducerID] = max(hwm, e.Sequence)
+	l.total.Add(&l.total, big.NewInt(e.Sum))
+	l.stats.Applied++
+	l.accepted = append(l.accepted, e.AcceptedAt)
+	return Applied
+}
+
+// Skip advances past a record that cannot be applied (it was parked).
+// It reports false when the offset was already covered.
+func (l *Ledger) Skip(partition int32, offset int64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if next, ok := l.offsets[partition]; ok && offset < next {
+		return false
+	}
+	l.offsets[partition] = offset + 1
+	l.stats.Malformed++
+	l.dirty = true
+	return true
+}
+
+// Snapshot returns the working state if it changed since the last call,
+// with the acceptance times of the events it newly applied.
+func (l *Ledger) Snapshot() (s Snapshot, accepted []int64, changed bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.dirty {
+		return Snapshot{}, nil, false
+	}
+	s = Snapshot{
+		Topic: l.topic, Total: l.total.String(), Producers: maps.Clone(l.producers),
+		Offsets: maps.Clone(l.offsets), Stats: l.stats, SavedAt: time.Now().UTC(),
+	}
+	accepted, l.accepted = l.accepted, nil
+	l.dirty = false
+	return s, accepted, true
+}
+
+// Unsaved marks the working state dirty again after a failed save, so the
+// next flush retries it.
+func (l *Ledger) Unsaved(accepted []int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.dirty = true
+	l.accepted = append(accepted, l.accepted...)
+}
+
+// Marshal encodes a snapshot for the state file.
+func (s Snapshot) Marshal() ([]byte, error) { return json.MarshalIndent(s, "", "  ") }
+
+// Durable records that s is on disk and makes it the view readers see.
+func (l *Ledger) Durable(s Snapshot) { l.publish(s) }
+
+func (l *Ledger) publish(s Snapshot) {
+	total, _ := new(big.Int).SetString(s.Total, 10)
+	l.durable.Store(&View{Total: total, Producers: s.Producers, Offsets: s.Offsets, Stats: s.Stats})
+	l.wmu.Lock()
+	close(l.changed)
+	l.changed = make(chan struct{})
+	l.wmu.Unlock()
+}
+
+// View returns the durable state.
+func (l *Ledger) View() *View { return l.durable.Load() }
+
+// Counted reports whether the event behind tok is in the durable state.
+func (v *View) Counted(tok sumevent.Token) bool { return v.Producers[tok.ProducerID] >= tok.Sequence }
+
+// WaitCounted blocks until the event behind tok is durably counted, and
+// returns the view that counts it, or ctx's error.
+func (l *Ledger) WaitCounted(ctx context.Context, tok sumevent.Token) (*View, error) {
+	for {
+		l.wmu.Lock()
+		ch := l.changed
+		l.wmu.Unlock()
+		if v := l.View(); v.Counted(tok) {
+			return v, nil
+		}
+		select {
+		case <-ctx.Done():
+			return l.View(), ctx.Err()
+		case <-ch:
+		}
+	}
+}
