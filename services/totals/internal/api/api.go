@@ -1,0 +1,114 @@
+// Package api serves the running total over REST.
+//
+//	GET /total                       the durable total as a bare JSON integer (0 before any event)
+//	GET /total?after=TOKEN&timeout=D wait up to D (default 2s, at most 30s) until the Add that
+//	                                 returned TOKEN is counted; 503 if it is not counted in time
+//	GET /stats                       total, counters, per-producer high-water marks, offsets
+//
+// Errors are JSON objects {"error": "..."}; unknown paths are 404 and wrong
+// methods 405.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/distsum/distsum/libs/sumevent"
+	"github.com/distsum/distsum/services/totals/internal/ledger"
+)
+
+// DefaultWait and MaxWait bound GET /total?after.
+const (
+	DefaultWait = 2 * time.Second
+	MaxWait     = 30 * time.Second
+)
+
+// Routes registers the REST API on r.
+func Routes(r *mux.Router, l *ledger.Ledger) {
+	r.HandleFunc("/total", total(l)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/stats", stats(l)).Methods(http.MethodGet)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, http.StatusNotFound, fmt.Sprintf("no route %s", r.URL.Path))
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s", r.Method, r.URL.Path))
+	})
+}
+
+func total(l *ledger.Ledger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		after := q.Get("after")
+		if after == "" {
+			writeTotal(w, l.View())
+			return
+		}
+		tok, err := sumevent.ParseToken(after)
+		if err != nil {
+			WriteError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		wait := DefaultWait
+		if s := q.Get("timeout"); s != "" {
+			if wait, err = time.ParseDuration(s); err != nil || wait < 0 || wait > MaxWait {
+				WriteError(w, http.StatusBadRequest, fmt.Sprintf("timeout %q must be a duration from 0s to %s", s, MaxWait))
+				return
+			}
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), wait)
+		defer cancel()
+		v, err := l.WaitCounted(ctx, tok)
+		if errors.Is(err, context.DeadlineExceeded) {
+			w.Header().Set("Retry-After", "1")
+			WriteError(w, http.StatusServiceUnavailable, fmt.Sprintf("event %s is not counted yet", tok))
+			return
+		}
+		if err != nil {
+			return // the client went away
+		}
+		writeTotal(w, v)
+	}
+}
+
+func writeTotal(w http.ResponseWriter, v *ledger.View) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintf(w, "%s\n", v.Total.String())
+}
+
+func stats(l *ledger.Ledger) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		v := l.View()
+		offsets := map[string]int64{}
+		for p, o := range v.Offsets {
+			offsets[strconv.Itoa(int(p))] = o
+		}
+		writeJSON(w, http.StatusOK, map[string]any{
+			"total":              json.Number(v.Total.String()),
+			"applied":            v.Stats.Applied,
+			"duplicates_skipped": v.Stats.Duplicates,
+			"malformed":          v.Stats.Malformed,
+			"sequence_gaps":      v.Stats.Gaps,
+			"producers":          v.Producers,
+			"offsets":            offsets,
+		})
+	}
+}
+
+// WriteError writes {"error": msg} with code.
+func WriteError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v) //nolint:errcheck // best effort to a client
+}

@@ -1,0 +1,112 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/distsum/distsum/libs/sumevent"
+	"github.com/distsum/distsum/services/totals/internal/ledger"
+)
+
+func setup() (*ledger.Ledger, http.Handler) {
+	l := ledger.New("t", true)
+	r := mux.NewRouter()
+	Routes(r, l)
+	return l, r
+}
+
+func get(h http.Handler, method, path string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	return rec
+}
+
+func save(l *ledger.Ledger) {
+	s, _, _ := l.Snapshot()
+	l.Durable(s)
+}
+
+func TestTotalIsZeroBeforeAnyEvent(t *testing.T) {
+	_, h := setup()
+	rec := get(h, http.MethodGet, "/total")
+	if rec.Code != http.StatusOK || rec.Body.String() != "0\n" || rec.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("%d %q %s", rec.Code, rec.Body, rec.Header())
+	}
+}
+
+func TestTotalBeyondInt64(t *testing.T) {
+	l, h := setup()
+	for i := uint64(1); i <= 3; i++ {
+		l.Apply(0, int64(i), sumevent.Event{ProducerID: "p", Sequence: i, Num1: 1 << 62, Sum: 1 << 62})
+	}
+	save(l)
+	rec := get(h, http.MethodGet, "/total")
+	if rec.Body.String() != "13835058055282163712\n" {
+		t.Fatalf("total %q", rec.Body)
+	}
+	var n json.Number
+	if err := json.Unmarshal(rec.Body.Bytes(), &n); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+}
+
+func TestWaitForToken(t *testing.T) {
+	l, h := setup()
+	l.Apply(0, 0, sumevent.Event{ProducerID: "calc-a", Sequence: 1, Num1: 15, Sum: 15})
+	// Not saved yet: a short wait times out with 503.
+	rec := get(h, http.MethodGet, "/total?after=calc-a:1&timeout=20ms")
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "not counted yet") {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	go func() { time.Sleep(30 * time.Millisecond); save(l) }()
+	rec = get(h, http.MethodGet, "/total?after=calc-a:1&timeout=5s")
+	if rec.Code != http.StatusOK || rec.Body.String() != "15\n" {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	_, h := setup()
+	for _, c := range []struct {
+		method, path string
+		code         int
+	}{
+		{http.MethodGet, "/total?after=nonsense", http.StatusBadRequest},
+		{http.MethodGet, "/total?after=p:1&timeout=1h", http.StatusBadRequest},
+		{http.MethodGet, "/total?after=p:1&timeout=soon", http.StatusBadRequest},
+		{http.MethodPost, "/total", http.StatusMethodNotAllowed},
+		{http.MethodGet, "/nope", http.StatusNotFound},
+	} {
+		rec := get(h, c.method, c.path)
+		var body map[string]string
+		if rec.Code != c.code || json.Unmarshal(rec.Body.Bytes(), &body) != nil || body["error"] == "" {
+			t.Errorf("%s %s: %d %q, want %d with a JSON error", c.method, c.path, rec.Code, rec.Body, c.code)
+		}
+	}
+}
+
+func TestStats(t *testing.T) {
+	l, h := setup()
+	l.Apply(1, 4, sumevent.Event{ProducerID: "p", Sequence: 1, Num1: 2, Sum: 2})
+	l.Apply(1, 5, sumevent.Event{ProducerID: "p", Sequence: 1, Num1: 2, Sum: 2})
+	save(l)
+	var s struct {
+		Total      json.Number       `json:"total"`
+		Duplicates int               `json:"duplicates_skipped"`
+		Producers  map[string]uint64 `json:"producers"`
+		Offsets    map[string]int64  `json:"offsets"`
+	}
+	rec := get(h, http.MethodGet, "/stats")
+	if err := json.Unmarshal(rec.Body.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Total != "2" || s.Duplicates != 1 || s.Producers["p"] != 1 || s.Offsets["1"] != 6 {
+		t.Fatalf("%+v", s)
+	}
+}

@@ -1,0 +1,220 @@
+// Package consumer feeds the ledger from Kafka and saves it.
+//
+// Records are applied to the ledger's working state as they arrive; a
+// flusher saves the state (total, high-water marks, offsets) atomically every
+// interval and only then commits the same offsets to Kafka. On start the
+// state file, not Kafka's committed offsets, says where to resume: a restart
+// re-reads from the saved offsets and the ledger skips what it already has.
+package consumer
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/distsum/distsum/libs/filestore"
+	"github.com/distsum/distsum/libs/sumevent"
+	"github.com/distsum/distsum/services/totals/internal/ledger"
+)
+
+// Consumer runs the consumer group and the flusher.
+type Consumer struct {
+	group         sarama.ConsumerGroup
+	topic         string
+	ledger        *ledger.Ledger
+	state         filestore.File
+	deadLetter    *DeadLetter
+	flushInterval time.Duration
+	log           *slog.Logger
+	m             *Metrics
+
+	flushMu   sync.Mutex
+	session   atomic.Pointer[sarama.ConsumerGroupSession]
+	flushErr  atomic.Pointer[error]
+	committed map[int32]int64 // offsets last committed to Kafka (flusher only)
+}
+
+// New returns a consumer over an existing group client.
+func New(group sarama.ConsumerGroup, topic string, l *ledger.Ledger, state filestore.File, dl *DeadLetter, flushInterval time.Duration, log *slog.Logger, m *Metrics) *Consumer {
+	c := &Consumer{group: group, topic: topic, ledger: l, state: state, deadLetter: dl, flushInterval: flushInterval, log: log, m: m, committed: map[int32]int64{}}
+	var none error
+	c.flushErr.Store(&none)
+	return c
+}
+
+// Run consumes until ctx ends, then saves the state one last time.
+func (c *Consumer) Run(ctx context.Context) error {
+	flushCtx, stopFlush := context.WithCancel(context.Background())
+	flushed := make(chan struct{})
+	go func() { defer close(flushed); c.flushLoop(flushCtx) }()
+	go func() {
+		for err := range c.group.Errors() {
+			c.log.Warn("consumer group", "err", err)
+		}
+	}()
+	var err error
+	for ctx.Err() == nil {
+		// Consume returns at every rebalance; loop to rejoin.
+		if err = c.group.Consume(ctx, []string{c.topic}, c); err != nil {
+			if errors.Is(err, sarama.ErrClosedConsumerGroup) {
+				break
+			}
+			c.log.Warn("consume", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+	stopFlush()
+	<-flushed
+	c.Flush()
+	if ctx.Err() != nil {
+		err = nil
+	}
+	return err
+}
+
+// Healthy reports the last flush error (nil when the state is being saved).
+func (c *Consumer) Healthy(context.Context) error { return *c.flushErr.Load() }
+
+// Setup positions every claimed partition at the offset the state file
+// covers: back (ResetOffset) when Kafka's committed offset is ahead, forward
+// (MarkOffset) when it is behind. A partition the state has never seen is
+// read from the oldest record.
+func (c *Consumer) Setup(sess sarama.ConsumerGroupSession) error {
+	for _, p := range sess.Claims()[c.topic] {
+		if next, ok := c.ledger.NextOffset(p); ok {
+			sess.ResetOffset(c.topic, p, next, "")
+			sess.MarkOffset(c.topic, p, next, "")
+		} else {
+			sess.ResetOffset(c.topic, p, sarama.OffsetOldest, "")
+		}
+	}
+	c.session.Store(&sess)
+	c.log.Info("partitions assigned", "partitions", sess.Claims()[c.topic], "generation", sess.GenerationID())
+	return nil
+}
+
+// Cleanup saves the state and commits its offsets before the partitions go.
+func (c *Consumer) Cleanup(sess sarama.ConsumerGroupSession) error {
+	c.Flush()
+	c.session.Store(nil)
+	return nil
+}
+
+// ConsumeClaim applies one partition's records in order.
+func (c *Consumer) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	p := claim.Partition()
+	lag := c.m.lag.WithLabelValues(strconv.Itoa(int(p)))
+	for {
+		select {
+		case <-sess.Context().Done():
+			return nil
+		case msg, ok := <-claim.Messages():
+			if !ok {
+				return nil
+			}
+			if err := c.handle(msg); err != nil {
+				// The record could not even be parked (disk error): stop this
+				// claim without moving past it; it is read again after the
+				// rebalance.
+				return err
+			}
+			lag.Set(float64(max(claim.HighWaterMarkOffset()-msg.Offset-1, 0)))
+		}
+	}
+}
+
+func (c *Consumer) handle(msg *sarama.ConsumerMessage) error {
+	e, err := sumevent.Decode(msg.Value)
+	if err != nil {
+		if next, ok := c.ledger.NextOffset(msg.Partition); ok && msg.Offset < next {
+			return nil // covered by the state; parked before
+		}
+		c.log.Error("malformed record parked", "partition", msg.Partition, "offset", msg.Offset, "err", err)
+		if perr := c.deadLetter.Park(msg.Topic, msg.Partition, msg.Offset, msg.Key, msg.Value, err); perr != nil {
+			c.log.Error("cannot park malformed record", "err", perr)
+			return perr
+		}
+		if c.ledger.Skip(msg.Partition, msg.Offset) {
+			c.m.malformed.Inc()
+		}
+		return nil
+	}
+	switch c.ledger.Apply(msg.Partition, msg.Offset, e) {
+	case ledger.Applied:
+		c.m.applied.Inc()
+	case ledger.Duplicate:
+		c.m.duplicates.Inc()
+	}
+	return nil
+}
+
+func (c *Consumer) flushLoop(ctx context.Context) {
+	t := time.NewTicker(c.flushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			c.Flush()
+		}
+	}
+}
+
+// Flush saves the working state if it changed, publishes it to readers, and
+// commits its offsets to Kafka (advisory: the state file is the authority).
+func (c *Consumer) Flush() {
+	c.flushMu.Lock()
+	defer c.flushMu.Unlock()
+	s, accepted, changed := c.ledger.Snapshot()
+	if !changed {
+		return
+	}
+	start := time.Now()
+	body, err := s.Marshal()
+	if err == nil {
+		err = c.state.Save(body)
+	}
+	if err != nil {
+		c.ledger.Unsaved(accepted)
+		c.m.flushErrors.Inc()
+		c.flushErr.Store(&err)
+		c.log.Error("cannot save the state; keeping the last saved total and retrying", "file", c.state.Path, "err", err)
+		return
+	}
+	var none error
+	c.flushErr.Store(&none)
+	c.ledger.Durable(s)
+	now := time.Now()
+	c.m.flushes.Inc()
+	c.m.flushDuration.Observe(now.Sub(start).Seconds())
+	for _, a := range accepted {
+		c.m.endToEnd.Observe(now.Sub(time.Unix(0, a)).Seconds())
+	}
+	if v, ok := new(bigFloat).SetString(s.Total); ok {
+		c.m.total.Set(v)
+	}
+	if sp := c.session.Load(); sp != nil {
+		sess := *sp
+		dirty := false
+		for p, off := range s.Offsets {
+			if c.committed[p] != off {
+				sess.MarkOffset(c.topic, p, off, "")
+				c.committed[p] = off
+				dirty = true
+			}
+		}
+		if dirty {
+			sess.Commit()
+		}
+	}
+}
