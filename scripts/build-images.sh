@@ -42,7 +42,16 @@ ensure_docker() {
 drop_old() { [[ -n "$1" ]] && docker rmi "$1" >/dev/null 2>&1 || true; }
 image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 
-have_image() { [[ "$FORCE" != 1 ]] && docker image inspect "$1" >/dev/null 2>&1; }
+# An image is current when it exists and its label records the digest of the inputs it was built
+# from (Dockerfile, entrypoint source, this script, versions): editing any of them rebuilds.
+INPUTS_LABEL="io.distsum.inputs"
+inputs_digest() { # files...
+	{ echo "$KAFKA_VERSION $TOXIPROXY_VERSION $JRE_MODULES"; cat "$0" "$@"; } | sha256sum | cut -c1-32
+}
+have_image() { # tag digest
+	[[ "$FORCE" != 1 ]] || return 1
+	[[ "$(docker image inspect -f "{{index .Config.Labels \"$INPUTS_LABEL\"}}" "$1" 2>/dev/null)" == "$2" ]]
+}
 
 apt_install() {
 	command -v apt-get >/dev/null || { log "need $*; install it"; exit 1; }
@@ -139,7 +148,9 @@ static_go_build() { # pkg out
 }
 
 build_kafka() {
-	if have_image "$KAFKA_TAG"; then log "$KAFKA_TAG present"; return 0; fi
+	local digest
+	digest="$(inputs_digest deploy/images/kafka/* deploy/images/kafka-entrypoint/*.go)"
+	if have_image "$KAFKA_TAG" "$digest"; then log "$KAFKA_TAG is current"; return 0; fi
 	local t0=$SECONDS libs ctx="$STAGE/kafka" old
 	old="$(image_id "$KAFKA_TAG")"
 	mkdir -p "$ctx"
@@ -151,7 +162,7 @@ build_kafka() {
 	cp deploy/images/kafka/log4j2.properties "$ctx/kafka/opt/kafka/config/"
 	static_go_build ./deploy/images/kafka-entrypoint "$ctx/app/usr/local/bin/kafka-entrypoint"
 	docker build -q -f deploy/images/kafka/Dockerfile -t "$KAFKA_TAG" \
-		--label "org.opencontainers.image.version=$KAFKA_VERSION" "$ctx" >/dev/null
+		--label "org.opencontainers.image.version=$KAFKA_VERSION" --label "$INPUTS_LABEL=$digest" "$ctx" >/dev/null
 	# Smoke test: the JRE runs on its own library closure.
 	docker run --rm --entrypoint /opt/java/bin/java "$KAFKA_TAG" -version >/dev/null 2>&1 ||
 		{ log "the JRE of $KAFKA_TAG does not start"; docker rmi "$KAFKA_TAG" >/dev/null; exit 1; }
@@ -160,20 +171,24 @@ build_kafka() {
 }
 
 build_toxiproxy() {
-	if have_image "$TOXIPROXY_TAG"; then log "$TOXIPROXY_TAG present"; return 0; fi
+	local digest
+	digest="$(inputs_digest deploy/images/toxiproxy/*)"
+	if have_image "$TOXIPROXY_TAG" "$digest"; then log "$TOXIPROXY_TAG is current"; return 0; fi
 	local t0=$SECONDS ctx="$STAGE/toxiproxy" old
 	old="$(image_id "$TOXIPROXY_TAG")"
 	rm -rf "$ctx" && mkdir -p "$ctx/rootfs/tmp"
 	chmod 1777 "$ctx/rootfs/tmp"
 	static_go_build github.com/Shopify/toxiproxy/v2/cmd/server "$ctx/rootfs/toxiproxy"
-	docker build -q -f deploy/images/toxiproxy/Dockerfile -t "$TOXIPROXY_TAG" "$ctx" >/dev/null
+	docker build -q -f deploy/images/toxiproxy/Dockerfile -t "$TOXIPROXY_TAG" \
+		--label "org.opencontainers.image.version=$TOXIPROXY_VERSION" --label "$INPUTS_LABEL=$digest" "$ctx" >/dev/null
 	drop_old "$old"
 	report "$TOXIPROXY_TAG" $((SECONDS - t0))
 }
 
+# Always rebuilt: `go build` is incremental and the builder's cache turns an unchanged binary
+# into the same image, so this is cheap and never stale.
 build_go() { # pkg tag
 	local pkg="$1" tag="$2"
-	if have_image "$tag"; then log "$tag present"; return 0; fi
 	local t0=$SECONDS ctx old
 	old="$(image_id "$tag")"
 	ctx="$STAGE/go/$(echo "$tag" | tr '/:' '__')"

@@ -10,8 +10,11 @@
 # into .cache/docker/root, so nothing is installed system-wide and no system socket is touched.
 # Idempotent: a daemon already answering on the socket is reused.
 # The daemon runs with --iptables=false and --ip-forward=false: it never edits the host's netfilter
-# rules or sysctls (many machines here have no iptables at all). Containers on one bridge network
-# reach each other directly, and published ports work through docker-proxy on the host.
+# rules or sysctls. Containers on one bridge network reach each other directly, and published
+# ports work through docker-proxy on the host. The iptables *binary* is still required: dockerd
+# uses it inside each container's network namespace to redirect 127.0.0.11:53 to its embedded DNS
+# server, without which containers cannot resolve each other's aliases. It is installed with
+# apt-get when missing (Debian's iptables, no daemon).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,6 +68,18 @@ install_engine() {
 	log "installed into $PREFIX"
 }
 
+ensure_iptables() {
+	command -v iptables >/dev/null && return 0
+	PATH="$PATH:/usr/sbin:/sbin" command -v iptables >/dev/null && return 0
+	if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+		log "installing iptables (needed for container DNS)"
+		if ! apt-cache show iptables >/dev/null 2>&1; then apt-get update -qq >/dev/null; fi
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iptables >/dev/null
+	else
+		log "warning: no iptables binary: containers will not resolve each other's names"
+	fi
+}
+
 start() {
 	local dpid=""
 	mkdir -p "$RUN"
@@ -73,6 +88,7 @@ start() {
 		return 0
 	fi
 	install_engine
+	ensure_iptables
 	# A stale pid file from a killed daemon would make dockerd refuse to start.
 	if [[ -f "$PIDFILE" ]]; then
 		local pid
@@ -84,7 +100,7 @@ start() {
 		fi
 	fi
 	if ! ping_ok && [[ ! -f "$PIDFILE" ]]; then
-		PATH="$(bin_path):$PATH" nohup dockerd \
+		PATH="$(bin_path):$PATH:/usr/sbin:/sbin" nohup dockerd \
 			--data-root "$RUN/data" \
 			--exec-root "$RUN/exec" \
 			--pidfile "$PIDFILE" \
