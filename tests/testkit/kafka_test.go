@@ -230,7 +230,9 @@ func expectInOrder(t *testing.T, in <-chan *sarama.ConsumerMessage, from, count 
 
 // collectHandler forwards every message and commits its offset synchronously (the totals
 // service commits after its durable flush; here after each batch).
-type collectHandler struct{ out chan<- *sarama.ConsumerMessage }
+type collectHandler struct {
+	out chan<- *sarama.ConsumerMessage
+}
 
 func (collectHandler) Setup(sarama.ConsumerGroupSession) error   { return nil }
 func (collectHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
@@ -252,4 +254,3 @@ func (h *collectHandler) ConsumeClaim(s sarama.ConsumerGroupSession, c sarama.Co
 		}
 	}
 }
-
