@@ -230,4 +230,3 @@ func waitDone(t *testing.T, w *testkit.Workload, n int64) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-
