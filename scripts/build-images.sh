@@ -39,7 +39,11 @@ ensure_docker() {
 }
 
 # A forced rebuild leaves the previous image untagged: remove it (only if nothing else uses it).
-drop_old() { [[ -n "$1" ]] && docker rmi "$1" >/dev/null 2>&1 || true; }
+drop_old() { # old-id
+	[[ -n "$1" ]] || return 0
+	[[ "$(docker image inspect -f '{{len .RepoTags}}' "$1" 2>/dev/null)" == 0 ]] || return 0
+	docker rmi "$1" >/dev/null 2>&1 || true
+}
 image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 
 # An image is current when it exists and its label records the digest of the inputs it was built

@@ -1,0 +1,380 @@
+package infra
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/moby/moby/api/types/container"
+	dnetwork "github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/network"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// Broker ports inside the Kafka container.
+const (
+	kafkaHostPort       = 9092  // HOST listener, published on 127.0.0.1
+	kafkaControllerPort = 9093  // CONTROLLER listener
+	kafkaInternalPort   = 19092 // INTERNAL listener, advertised <alias>:19092
+	kafkaProxyPortBase  = 29092 // P_<CLIENT> listeners, one port each from here
+	kafkaDataDir        = "/var/lib/kafka/data"
+	kafkaReadyLog       = "Kafka Server started"
+)
+
+// KafkaVersion is the protocol version clients should declare to the broker.
+var KafkaVersion = sarama.V4_1_0_0
+
+// Kafka is a single-node KRaft broker in a container whose log directory is a named volume, so
+// Kill and Start keep every committed record.
+type Kafka struct {
+	Container *testcontainers.DockerContainer
+	Image     string
+	Alias     string // network alias
+	Volume    string // named volume holding the log directory
+	// HostBootstrap reaches the broker from the host (tests, admin): 127.0.0.1:<fixed port>.
+	HostBootstrap string
+	// InternalBootstrap reaches the broker directly from the network, bypassing every proxy.
+	InternalBootstrap string
+
+	clients map[string]string // client name -> advertised proxy address
+	links   map[string]*Link
+}
+
+type kafkaConfig struct {
+	proxy   *Toxiproxy
+	clients []string
+	env     map[string]string
+	heap    string
+}
+
+// KafkaOption configures StartKafka.
+type KafkaOption func(*kafkaConfig)
+
+// ViaProxy gives each named client (e.g. "calculator", "totals") its own listener, advertised as
+// <toxiproxy alias>:<port>, and its own Toxiproxy link to it. Such a client, given
+// ClientBootstrap(name), reaches the broker only through that link.
+func ViaProxy(tp *Toxiproxy, clients ...string) KafkaOption {
+	return func(c *kafkaConfig) { c.proxy, c.clients = tp, append(c.clients, clients...) }
+}
+
+// WithKafkaEnv adds or overrides environment variables of the broker container (KAFKA_*
+// properties, as for the official image).
+func WithKafkaEnv(env map[string]string) KafkaOption {
+	return func(c *kafkaConfig) {
+		for k, v := range env {
+			c.env[k] = v
+		}
+	}
+}
+
+var listenerNameRe = regexp.MustCompile(`[^A-Z0-9]+`)
+
+func listenerName(client string) string {
+	return "P_" + strings.Trim(listenerNameRe.ReplaceAllString(strings.ToUpper(client), "_"), "_")
+}
+
+// StartKafka runs the broker (KafkaImage()) on nw under alias and waits until it serves. The
+// broker formats its volume on first start; topics are never auto-created (CreateTopic).
+func StartKafka(t testing.TB, nw *testcontainers.DockerNetwork, alias string, opts ...KafkaOption) *Kafka {
+	t.Helper()
+	EnsureEngine(t)
+	cfg := &kafkaConfig{env: map[string]string{}}
+	for _, o := range opts {
+		o(cfg)
+	}
+	img := EnsureInfraImages(t).Kafka
+	hostPort := freeLoopbackPort(t)
+	k := &Kafka{
+		Image:             img,
+		Alias:             alias,
+		Volume:            "distsum-kafka-" + randomHex(6),
+		HostBootstrap:     fmt.Sprintf("127.0.0.1:%d", hostPort),
+		InternalBootstrap: fmt.Sprintf("%s:%d", alias, kafkaInternalPort),
+		clients:           map[string]string{},
+		links:             map[string]*Link{},
+	}
+
+	listeners := []string{
+		fmt.Sprintf("HOST://:%d", kafkaHostPort),
+		fmt.Sprintf("CONTROLLER://:%d", kafkaControllerPort),
+		fmt.Sprintf("INTERNAL://:%d", kafkaInternalPort),
+	}
+	advertised := []string{
+		"HOST://" + k.HostBootstrap,
+		"INTERNAL://" + k.InternalBootstrap,
+	}
+	protocols := []string{"HOST:PLAINTEXT", "CONTROLLER:PLAINTEXT", "INTERNAL:PLAINTEXT"}
+	proxyPorts := map[string]int{}
+	if len(cfg.clients) > 0 && cfg.proxy == nil {
+		t.Fatal("infra: ViaProxy needs a Toxiproxy")
+	}
+	for i, c := range cfg.clients {
+		name, port := listenerName(c), kafkaProxyPortBase+i
+		if _, dup := proxyPorts[c]; dup {
+			t.Fatalf("infra: client %q given twice", c)
+		}
+		proxyPorts[c] = port
+		k.clients[c] = fmt.Sprintf("%s:%d", cfg.proxy.Alias, port)
+		listeners = append(listeners, fmt.Sprintf("%s://:%d", name, port))
+		advertised = append(advertised, fmt.Sprintf("%s://%s", name, k.clients[c]))
+		protocols = append(protocols, name+":PLAINTEXT")
+	}
+	env := map[string]string{
+		"CLUSTER_ID":                                     "ZGlzdHN1bS1lMmUtdGVzdA",
+		"KAFKA_NODE_ID":                                  "1",
+		"KAFKA_PROCESS_ROLES":                            "broker,controller",
+		"KAFKA_LISTENERS":                                strings.Join(listeners, ","),
+		"KAFKA_ADVERTISED_LISTENERS":                     strings.Join(advertised, ","),
+		"KAFKA_LISTENER_SECURITY_PROTOCOL_MAP":           strings.Join(protocols, ","),
+		"KAFKA_CONTROLLER_LISTENER_NAMES":                "CONTROLLER",
+		"KAFKA_INTER_BROKER_LISTENER_NAME":               "INTERNAL",
+		"KAFKA_CONTROLLER_QUORUM_VOTERS":                 fmt.Sprintf("1@localhost:%d", kafkaControllerPort),
+		"KAFKA_LOG_DIRS":                                 kafkaDataDir,
+		"KAFKA_NUM_PARTITIONS":                           "3",
+		"KAFKA_DEFAULT_REPLICATION_FACTOR":               "1",
+		"KAFKA_MIN_INSYNC_REPLICAS":                      "1",
+		"KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR":         "1",
+		"KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS":             "3",
+		"KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "1",
+		"KAFKA_TRANSACTION_STATE_LOG_MIN_ISR":            "1",
+		"KAFKA_TRANSACTION_STATE_LOG_NUM_PARTITIONS":     "3",
+		"KAFKA_AUTO_CREATE_TOPICS_ENABLE":                "false",
+		"KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS":         "0",
+		// A restarted broker waits out its previous session (DUPLICATE_BROKER_REGISTRATION).
+		"KAFKA_BROKER_SESSION_TIMEOUT_MS":    "3000",
+		"KAFKA_BROKER_HEARTBEAT_INTERVAL_MS": "500",
+		"KAFKA_HEAP_OPTS":                    "-Xms256m -Xmx512m",
+	}
+	for kk, v := range cfg.env {
+		env[kk] = v
+	}
+
+	ctx := context.Background()
+	start := time.Now()
+	port := dnetwork.MustParsePort(fmt.Sprintf("%d/tcp", kafkaHostPort))
+	ctr, err := testcontainers.Run(ctx, img,
+		network.WithNetwork([]string{alias}, nw),
+		testcontainers.WithEnv(env),
+		testcontainers.WithExposedPorts(port.String()),
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			// A fixed host port: the HOST listener advertises it, and it must survive restarts.
+			hc.PortBindings = dnetwork.PortMap{port: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(hostPort)}}}
+		}),
+		testcontainers.WithMounts(testcontainers.VolumeMount(k.Volume, kafkaDataDir)),
+		testcontainers.WithWaitStrategy(wait.ForLog(kafkaReadyLog).WithStartupTimeout(120*time.Second)),
+	)
+	k.Container = ctr
+	testcontainers.CleanupContainer(t, ctr, testcontainers.RemoveVolumes(k.Volume))
+	t.Cleanup(func() {
+		if t.Failed() {
+			logTail(t, ctr, "kafka "+alias, 60)
+		}
+	})
+	if err != nil {
+		logTail(t, ctr, "kafka "+alias, 80)
+		t.Fatalf("infra: start kafka (%s): %v", img, err)
+	}
+	k.waitReady(t, 60*time.Second)
+	t.Logf("infra: kafka %s (%s) up in %v; host %s, internal %s", alias, img,
+		time.Since(start).Round(time.Millisecond), k.HostBootstrap, k.InternalBootstrap)
+	for _, c := range cfg.clients {
+		k.links[c] = cfg.proxy.Link(t, "kafka-"+c, proxyPorts[c], fmt.Sprintf("%s:%d", alias, proxyPorts[c]))
+	}
+	return k
+}
+
+// ClientBootstrap is the bootstrap address for a client named in ViaProxy: its proxy's address,
+// which is also what the broker advertises to it.
+func (k *Kafka) ClientBootstrap(client string) string {
+	addr, ok := k.clients[client]
+	if !ok {
+		panic(fmt.Sprintf("infra: kafka has no proxied client %q (see ViaProxy)", client))
+	}
+	return addr
+}
+
+// Link is the Toxiproxy link between the named client and the broker.
+func (k *Kafka) Link(client string) *Link {
+	l, ok := k.links[client]
+	if !ok {
+		panic(fmt.Sprintf("infra: kafka has no proxied client %q (see ViaProxy)", client))
+	}
+	return l
+}
+
+// Kill sends SIGKILL to the broker (docker kill -s KILL) and waits until the container stopped.
+func (k *Kafka) Kill(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		t.Fatalf("infra: docker client: %v", err)
+	}
+	defer cli.Close()
+	if _, err := cli.ContainerKill(ctx, k.Container.GetContainerID(), client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+		t.Fatalf("infra: kill kafka: %v", err)
+	}
+	for {
+		st, err := k.Container.State(ctx)
+		if err == nil && !st.Running {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("infra: kafka still running after SIGKILL: %v", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Start starts the stopped broker again on the same volume and waits until it serves. It returns
+// how long that took.
+func (k *Kafka) Start(t testing.TB) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if err := k.Container.Start(context.Background()); err != nil {
+		t.Fatalf("infra: start kafka again: %v", err)
+	}
+	k.waitReady(t, 90*time.Second)
+	d := time.Since(start)
+	t.Logf("infra: kafka %s serving again after %v", k.Alias, d.Round(time.Millisecond))
+	return d
+}
+
+// Restart is Kill followed by Start.
+func (k *Kafka) Restart(t testing.TB) time.Duration {
+	t.Helper()
+	k.Kill(t)
+	return k.Start(t)
+}
+
+// waitReady polls the broker from the host until it answers metadata requests and every
+// partition of every topic has a leader (after a restart, leaders come back one by one).
+func (k *Kafka) waitReady(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		if last = k.probe(); last == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	logTail(t, k.Container, "kafka "+k.Alias, 60)
+	t.Fatalf("infra: kafka not ready after %v: %v", timeout, last)
+}
+
+func (k *Kafka) probe() error {
+	cfg := k.Config()
+	cfg.Net.DialTimeout, cfg.Net.ReadTimeout, cfg.Net.WriteTimeout = time.Second, 2*time.Second, 2*time.Second
+	cfg.Metadata.Retry.Max = 0
+	c, err := sarama.NewClient([]string{k.HostBootstrap}, cfg)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.Controller(); err != nil {
+		return fmt.Errorf("controller: %w", err)
+	}
+	topics, err := c.Topics()
+	if err != nil {
+		return err
+	}
+	for _, topic := range topics {
+		parts, err := c.Partitions(topic)
+		if err != nil {
+			return err
+		}
+		for _, p := range parts {
+			if _, err := c.Leader(topic, p); err != nil {
+				return fmt.Errorf("%s/%d: %w", topic, p, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Config is a sarama configuration for this broker with the settings an idempotent producer
+// needs (acks=all, one request in flight, retries) and a small client id.
+func (k *Kafka) Config() *sarama.Config {
+	cfg := sarama.NewConfig()
+	cfg.Version = KafkaVersion
+	cfg.ClientID = "distsum-e2e"
+	cfg.Producer.Idempotent = true
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.Retry.Max = 10
+	cfg.Producer.Retry.Backoff = 200 * time.Millisecond
+	cfg.Producer.Return.Successes = true
+	cfg.Net.MaxOpenRequests = 1
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	return cfg
+}
+
+// CreateTopic creates a topic (replication factor 1) from the host; an existing one is fine.
+func (k *Kafka) CreateTopic(t testing.TB, topic string, partitions int32) {
+	t.Helper()
+	admin, err := sarama.NewClusterAdmin([]string{k.HostBootstrap}, k.Config())
+	if err != nil {
+		t.Fatalf("infra: kafka admin: %v", err)
+	}
+	defer admin.Close()
+	err = admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: partitions, ReplicationFactor: 1}, false)
+	if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
+		var te *sarama.TopicError
+		if !errors.As(err, &te) || te.Err != sarama.ErrTopicAlreadyExists {
+			t.Fatalf("infra: create topic %s: %v", topic, err)
+		}
+	}
+	k.waitReady(t, 30*time.Second)
+}
+
+// freeLoopbackPort returns a TCP port that was free on 127.0.0.1 a moment ago.
+func freeLoopbackPort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("infra: free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// logTail writes the last lines of a container's output to the test log.
+func logTail(t testing.TB, ctr testcontainers.Container, name string, lines int) {
+	t.Helper()
+	if ctr == nil {
+		return
+	}
+	rc, err := ctr.Logs(context.Background())
+	if err != nil {
+		t.Logf("infra: logs of %s: %v", name, err)
+		return
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(rc)
+	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	t.Logf("infra: last %d lines of %s:\n%s", len(all), name, strings.Join(all, "\n"))
+}
