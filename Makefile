@@ -1,0 +1,98 @@
+# Distributed Sum System — developer entry points.
+#
+#   make up      install what is missing, start Kafka, calculator, totals, Prometheus
+#   make down    stop them (state stays in .run/)
+#   make test    every check and test (what CI runs)
+#
+# Everything is installed by the scripts under scripts/ from the registries
+# (apt, Maven Central, Go module proxy) into .cache/; runtime state is in .run/.
+
+SHELL := /bin/bash
+GO ?= go
+export PATH := $(CURDIR)/.cache/bin:$(PATH)
+
+.PHONY: up down status logs tools kafka-up kafka-down services-up services-down \
+	prometheus-up prometheus-down test check fmt vet generate check-generated \
+	test-unit test-integration test-live load clean
+
+## ---- running the system ----
+up: tools kafka-up services-up prometheus-up
+	@echo
+	@echo "Distributed Sum System is up:"
+	@echo "  calculator gRPC   127.0.0.1:9090  (grpcurl -plaintext -d '{\"num1\": 5, \"num2\": 10}' localhost:9090 CalculatorService/Add)"
+	@echo "  calculator ops    http://127.0.0.1:8081/metrics /healthz /readyz"
+	@echo "  totals REST       http://127.0.0.1:8080/total /stats /metrics"
+	@echo "  Kafka             127.0.0.1:9092 (topic calculator-sum-topic)"
+	@echo "  Prometheus        http://127.0.0.1:9095"
+	@echo "  logs and data     .run/   (make down to stop)"
+
+down: prometheus-down services-down kafka-down
+
+status:
+	@scripts/services.sh status; scripts/kafka.sh status >/dev/null 2>&1 && echo "kafka: running" || echo "kafka: stopped"; scripts/prometheus.sh status || true
+
+tools:
+	scripts/install-tools.sh
+
+kafka-up:
+	scripts/kafka.sh start
+
+kafka-down:
+	scripts/kafka.sh stop
+
+services-up:
+	scripts/services.sh start
+
+services-down:
+	scripts/services.sh stop
+
+prometheus-up:
+	scripts/prometheus.sh start
+
+prometheus-down:
+	scripts/prometheus.sh stop
+
+## ---- tests ----
+# The whole suite: static checks, unit tests, integration tests against a real
+# Kafka broker, and the dashboards checked against a live Prometheus.
+test: check test-unit test-integration test-live
+
+check: fmt vet check-generated
+
+fmt:
+	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed: $$bad"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+# Regenerates protobuf stubs and wire injectors.
+generate:
+	scripts/generate.sh
+
+check-generated: generate
+	@git diff --exit-code -- proto services || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
+
+test-unit:
+	scripts/install-tools.sh prometheus
+	$(GO) test -count=1 ./libs/... ./services/... ./proto/... ./k6-tests/... ./tests/observability/...
+
+# Starts its own Kafka brokers (Maven Central jars) and service processes.
+test-integration:
+	scripts/install-kafka.sh >/dev/null
+	$(GO) test -count=1 -p 1 -timeout 30m ./tests/testkit/... ./tests/integration/...
+
+# Brings the system up if it is not, drives traffic, and checks every dashboard
+# query returns data from the real Prometheus.
+test-live:
+	@if curl -fsS -o /dev/null http://127.0.0.1:8080/readyz 2>/dev/null; then started=; else $(MAKE) up && started=1; fi; \
+	PROMETHEUS_URL=http://127.0.0.1:9095 CALCULATOR_GRPC_ADDR=127.0.0.1:9090 TOTALS_URL=http://127.0.0.1:8080 \
+	  $(GO) test -count=1 -run Live -v ./tests/observability/ 2>&1 | tail -n 40; rc=$${PIPESTATUS[0]}; \
+	if [ -n "$$started" ]; then $(MAKE) down; fi; exit $$rc
+
+# Drives load through the whole chain and checks the total (the k6 scripts'
+# equivalent that runs here; see k6-tests/README.md).
+load:
+	$(GO) run ./k6-tests/loadgen -workers 64 -duration 10s -verify
+
+clean: down
+	rm -rf .run
