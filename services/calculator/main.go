@@ -3,38 +3,8 @@
 // Kafka for the totals service.
 package main
 
-import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-
-	"github.com/distsum/distsum/libs/logging"
-)
+import "github.com/distsum/distsum/libs/service"
 
 func main() {
-	cfg, err := LoadConfig(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "calculator:", err)
-		os.Exit(2)
-	}
-	log := logging.New("calculator", cfg.LogLevel)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	app, cleanup, err := InitializeApp(ctx, cfg, log)
-	if err != nil {
-		log.Error("cannot start", "err", err)
-		os.Exit(1)
-	}
-	err = app.Run(ctx)
-	cleanup()
-	if err != nil {
-		os.Exit(1)
-	}
+	service.Main("calculator", LoadConfig, func(c Config) string { return c.LogLevel }, InitializeApp)
 }

@@ -3,38 +3,8 @@
 // it over REST (GET /total).
 package main
 
-import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-
-	"github.com/distsum/distsum/libs/logging"
-)
+import "github.com/distsum/distsum/libs/service"
 
 func main() {
-	cfg, err := LoadConfig(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "totals:", err)
-		os.Exit(2)
-	}
-	log := logging.New("totals", cfg.LogLevel)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	app, cleanup, err := InitializeApp(ctx, cfg, log)
-	if err != nil {
-		log.Error("cannot start", "err", err)
-		os.Exit(1)
-	}
-	err = app.Run(ctx)
-	cleanup()
-	if err != nil {
-		os.Exit(1)
-	}
+	service.Main("totals", LoadConfig, func(c Config) string { return c.LogLevel }, InitializeApp)
 }

@@ -230,3 +230,26 @@ func waitDone(t *testing.T, w *testkit.Workload, n int64) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// SIGTERM mid-load: the calculator lets in-flight Adds finish and the relay
+// finish its batch, totals saves its state; after restarts nothing is lost
+// or counted twice.
+func TestGracefulShutdownUnderLoad(t *testing.T) {
+	k := startKafka(t)
+	calc := testkit.StartCalculator(t, k.Bootstrap())
+	totals := testkit.StartTotals(t, k.Bootstrap())
+	o := testkit.NewOracle()
+	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "sigterm", Workers: 32, Seed: 7}
+	done := make(chan error, 1)
+	go func() { done <- w.Run(context.Background(), 6000) }()
+	waitDone(t, w, 2000)
+	calc.Stop()
+	calc.Restart(t)
+	waitDone(t, w, 4000)
+	totals.Stop()
+	totals.Restart(t)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	settle(t, totals, o)
+}

@@ -1,0 +1,93 @@
+package consumer
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/IBM/sarama"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/distsum/distsum/libs/filestore"
+	"github.com/distsum/distsum/libs/sumevent"
+	"github.com/distsum/distsum/services/totals/internal/ledger"
+)
+
+func newConsumer(t *testing.T, statePath string) (*Consumer, *ledger.Ledger) {
+	l := ledger.New("topic", true)
+	m := NewMetrics(prometheus.NewRegistry(), func() float64 { return 0 })
+	dl := NewDeadLetter(filepath.Join(t.TempDir(), "deadletter.jsonl"))
+	c := New(nil, "topic", l, filestore.File{Path: statePath, Kind: "totals-state"}, dl, 0, slog.New(slog.NewTextHandler(io.Discard, nil)), m)
+	return c, l
+}
+
+func record(t *testing.T, p int32, off int64, e sumevent.Event) *sarama.ConsumerMessage {
+	v, err := sumevent.Encode(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &sarama.ConsumerMessage{Topic: "topic", Partition: p, Offset: off, Value: v}
+}
+
+func TestMalformedRecordIsParkedCountedAndSkipped(t *testing.T) {
+	c, l := newConsumer(t, filepath.Join(t.TempDir(), "state"))
+	bad := &sarama.ConsumerMessage{Topic: "topic", Partition: 0, Offset: 0, Key: []byte("k"), Value: []byte{0xff, 'x'}}
+	if err := c.handle(bad); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.handle(record(t, 0, 1, sumevent.Event{ProducerID: "p", Sequence: 1, Num1: 2, Sum: 2})); err != nil {
+		t.Fatal(err)
+	}
+	c.Flush()
+	v := l.View()
+	if v.Total.Int64() != 2 || v.Stats.Malformed != 1 || v.Offsets[0] != 2 {
+		t.Fatalf("view %+v", v)
+	}
+	if got := testutil.ToFloat64(c.m.malformed); got != 1 {
+		t.Fatalf("totals_malformed_records_total = %v", got)
+	}
+	f, err := os.Open(c.deadLetter.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Scan()
+	var p Parked
+	if err := json.Unmarshal(sc.Bytes(), &p); err != nil || p.Offset != 0 || p.Encoding != "base64" || p.Error == "" {
+		t.Fatalf("parked %+v %v", p, err)
+	}
+}
+
+// A state file that cannot be written (full disk, read-only volume) keeps
+// the last saved total visible, reports unhealthy, and is retried with
+// nothing lost once the disk recovers.
+func TestFailedSaveKeepsTheLastTotalAndRetries(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "disk")
+	c, l := newConsumer(t, filepath.Join(blocker, "state"))
+	c.handle(record(t, 0, 0, sumevent.Event{ProducerID: "p", Sequence: 1, Num1: 5, Sum: 5}))
+	// A file where the state directory should be makes every save fail.
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.Flush()
+	if c.Healthy(context.Background()) == nil || l.View().Total.Sign() != 0 || testutil.ToFloat64(c.m.flushErrors) != 1 {
+		t.Fatalf("after a failed save: healthy=%v total=%s", c.Healthy(context.Background()), l.View().Total)
+	}
+	c.handle(record(t, 0, 1, sumevent.Event{ProducerID: "p", Sequence: 2, Num1: 7, Sum: 7}))
+	os.Remove(blocker)
+	c.Flush()
+	if c.Healthy(context.Background()) != nil || l.View().Total.Int64() != 12 {
+		t.Fatalf("after recovery: healthy=%v total=%s", c.Healthy(context.Background()), l.View().Total)
+	}
+	if n := testutil.CollectAndCount(c.m.endToEnd); n != 1 {
+		t.Fatalf("latency histogram series %d", n)
+	}
+}
