@@ -76,7 +76,11 @@ func defaults() map[string]string {
 		"default.replication.factor":                       "1",
 		"auto.create.topics.enable":                        "false",
 		"group.initial.rebalance.delay.ms":                 "0",
-		"log.flush.interval.messages":                      "9223372036854775807",
+		// After a kill -9 the controller keeps the dead broker's registration until its session
+		// expires (DUPLICATE_BROKER_REGISTRATION): the default 9 s would delay every restart.
+		"broker.session.timeout.ms":    "3000",
+		"broker.heartbeat.interval.ms": "500",
+		"log.flush.interval.messages":  "9223372036854775807",
 	}
 }
 
