@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -39,18 +40,23 @@ func TestEngineUp(t *testing.T) {
 }
 
 // TestGoImage builds a third-party package main (the Toxiproxy server) with the generic
-// static-binary image builder the service images use, and runs it.
+// static-binary image builder the service images use, runs it as a service with a data volume
+// and fixed host port, kills it with SIGKILL and starts it again on the same address.
 func TestGoImage(t *testing.T) {
 	img := infra.GoImage(t, "github.com/Shopify/toxiproxy/v2/cmd/server", "distsum/toxiproxy-go:e2e")
-	ctr, err := testcontainers.Run(context.Background(), img,
-		testcontainers.WithCmd("-host=0.0.0.0"),
-		testcontainers.WithExposedPorts("8474/tcp"),
-		testcontainers.WithWaitStrategy(wait.ForHTTP("/version").WithPort("8474/tcp").WithStartupTimeout(30*time.Second)),
-	)
-	testcontainers.CleanupContainer(t, ctr)
+	nw := infra.NewNetwork(t)
+	svc := infra.StartService(t, nw, infra.ServiceSpec{
+		Image: img, Alias: "svc", Cmd: []string{"-host=0.0.0.0"},
+		Ports: []int{8474}, DataDir: "/data", ReadyPort: 8474, ReadyPath: "/version",
+	})
+	addr := svc.HostAddr(8474)
+	d := svc.Restart(t)
+	t.Logf("service killed and ready again on %s in %v", addr, d.Round(time.Millisecond))
+	resp, err := http.Get("http://" + addr + "/version")
 	if err != nil {
-		t.Fatalf("run %s: %v", img, err)
+		t.Fatalf("after restart: %v", err)
 	}
+	resp.Body.Close()
 }
 
 // TestKafkaFromHostSurvivesKill produces idempotently from the host, kills the broker with

@@ -18,7 +18,6 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/moby/moby/api/types/container"
 	dnetwork "github.com/moby/moby/api/types/network"
-	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
@@ -218,27 +217,7 @@ func (k *Kafka) Link(client string) *Link {
 // Kill sends SIGKILL to the broker (docker kill -s KILL) and waits until the container stopped.
 func (k *Kafka) Kill(t testing.TB) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
-	if err != nil {
-		t.Fatalf("infra: docker client: %v", err)
-	}
-	defer cli.Close()
-	if _, err := cli.ContainerKill(ctx, k.Container.GetContainerID(), client.ContainerKillOptions{Signal: "KILL"}); err != nil {
-		t.Fatalf("infra: kill kafka: %v", err)
-	}
-	for {
-		st, err := k.Container.State(ctx)
-		if err == nil && !st.Running {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("infra: kafka still running after SIGKILL: %v", ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	killContainer(t, k.Container, "kafka "+k.Alias)
 }
 
 // Start starts the stopped broker again on the same volume and waits until it serves. It returns
