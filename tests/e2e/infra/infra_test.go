@@ -291,3 +291,33 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestLoadImageTar: a service image handed over as a tarball (CALCULATOR_IMAGE_TAR,
+// TOTALS_IMAGE_TAR) is loaded and referenced by its tag.
+func TestLoadImageTar(t *testing.T) {
+	img := infra.GoImage(t, probePkg, "distsum/kprobe:e2e")
+	ctx := context.Background()
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	rc, err := cli.ImageSave(ctx, []string{img})
+	if err != nil {
+		t.Fatalf("save %s: %v", img, err)
+	}
+	tar := t.TempDir() + "/image.tar"
+	f, err := os.Create(tar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(f, rc); err != nil {
+		t.Fatal(err)
+	}
+	rc.Close()
+	f.Close()
+	t.Setenv("TEST_IMAGE_TAR", tar)
+	if got := infra.ServiceImage(t, "TEST_IMAGE_TAR", "./does/not/matter", "unused:tag"); got != img {
+		t.Fatalf("loaded %q, want %q", got, img)
+	}
+}
