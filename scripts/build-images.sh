@@ -210,6 +210,10 @@ build_go() { # pkg tag
 }
 
 ensure_docker
+# Parallel test processes share the staging area: build one image at a time.
+mkdir -p "$STAGE"
+exec 9>"$STAGE/.lock"
+flock 9
 case "${1:-all}" in
 all) build_kafka; build_toxiproxy ;;
 kafka) build_kafka ;;

@@ -107,7 +107,7 @@ start() {
 			-H "unix://$SOCK" \
 			--iptables=false \
 			--ip-forward=false \
-			>>"$LOG" 2>&1 </dev/null &
+			>>"$LOG" 2>&1 </dev/null 9>&- &
 		dpid=$!
 		disown || true
 	fi
@@ -153,9 +153,17 @@ print_env() {
 	echo "export PATH=$(bin_path):\$PATH;"
 }
 
+# One start/stop at a time (parallel test processes may all ask for the engine).
+with_lock() {
+	mkdir -p "$RUN"
+	exec 9>"$RUN/engine.lock"
+	flock 9
+	"$@"
+}
+
 case "${1:-}" in
-start) start ;;
-stop) stop ;;
+start) with_lock start ;;
+stop) with_lock stop ;;
 status) ping_ok ;;
 env) print_env ;;
 *)
