@@ -1,0 +1,48 @@
+"""go_external_test: a go_test that needs things outside the sandbox.
+
+Gazelle generates it instead of go_test under tests/integration, tests/testkit
+and tests/e2e (`# gazelle:map_kind go_test go_external_test
+//tools/bazel:external_test.bzl` in their BUILD files). Such tests start a real
+Kafka (java + jars) or a Docker engine, so they are tagged "external" and
+excluded from `bazel test //...` by `--test_tag_filters=-external` in
+.bazelrc; run them with `bazel test --config=external <targets>` or
+tools/bazel/test-external.sh.
+
+They get the Bazel-built service binaries and images through the variables
+the test kit reads: CALCULATOR_BIN, TOTALS_BIN, CALCULATOR_IMAGE_TAR,
+TOTALS_IMAGE_TAR (paths relative to the test's working directory), and E2E=1.
+"""
+
+load("@io_bazel_rules_go//go:def.bzl", "go_test")
+
+_DATA = [
+    "//services/calculator",
+    "//services/totals",
+    "//services/calculator:image.tarball",
+    "//services/totals:image.tarball",
+]
+
+_ENV = {
+    "CALCULATOR_BIN": "$(rootpath //services/calculator)",
+    "TOTALS_BIN": "$(rootpath //services/totals)",
+    "CALCULATOR_IMAGE_TAR": "$(rootpath //services/calculator:image.tarball)",
+    "TOTALS_IMAGE_TAR": "$(rootpath //services/totals:image.tarball)",
+    "E2E": "1",
+}
+
+def go_external_test(name, data = [], env = {}, tags = [], size = "enormous", **kwargs):
+    all_env = dict(_ENV)
+    all_env.update(env)
+    all_tags = list(tags)
+    for t in ["external", "requires-network"]:
+        if t not in all_tags:
+            all_tags.append(t)
+    go_test(
+        name = name,
+        data = data + [d for d in _DATA if d not in data],
+        env = all_env,
+        local = True,
+        size = size,
+        tags = all_tags,
+        **kwargs
+    )
