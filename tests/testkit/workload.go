@@ -85,14 +85,27 @@ type Workload struct {
 	Prefix  string
 	Workers int
 	Seed    uint64
+	// OnAck, if set, is called for every acknowledged Add (history for
+	// diagnosis); it must be safe for concurrent use.
+	OnAck func(requestID string, sum int64, resp *calculatorpb.AddResponse)
+	// Rate paces the Adds (per second, all workers together); 0 sends as
+	// fast as the workers can.
+	Rate float64
 	// Done counts acknowledged Adds as they happen (for fault schedules).
-	Done atomic.Int64
+	Done    atomic.Int64
+	stopped atomic.Bool
 }
 
-// Run sends n Adds. It returns an error for an answer that is wrong or not
-// retryable, or when ctx ends first.
+// Stop makes Run return once the Adds in flight are answered (each is still
+// retried until answered, so none is left in doubt).
+func (w *Workload) Stop() { w.stopped.Store(true) }
+
+// Run sends n Adds (n <= 0: until Stop). It returns an error for an answer
+// that is wrong or not retryable, or when ctx ends first (an Add in flight
+// then is in doubt: cancel ctx only when the run has failed anyway).
 func (w *Workload) Run(ctx context.Context, n int) error {
 	var next atomic.Int64
+	start := time.Now()
 	errc := make(chan error, w.Workers)
 	var wg sync.WaitGroup
 	for g := 0; g < w.Workers; g++ {
@@ -102,8 +115,11 @@ func (w *Workload) Run(ctx context.Context, n int) error {
 			rng := rand.New(rand.NewPCG(w.Seed, uint64(g)))
 			for {
 				i := next.Add(1)
-				if i > int64(n) {
+				if (n > 0 && i > int64(n)) || w.stopped.Load() {
 					return
+				}
+				if w.Rate > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(float64(i) / w.Rate * float64(time.Second)))))
 				}
 				a, b := rng.Int64N(2001)-1000, rng.Int64N(2001)-1000
 				if err := w.add(ctx, fmt.Sprintf("%s-%d", w.Prefix, i), a, b); err != nil {
@@ -128,6 +144,9 @@ func (w *Workload) add(ctx context.Context, id string, a, b int64) error {
 				return fmt.Errorf("Add(%d, %d) = %d", a, b, resp.GetSum())
 			}
 			w.Oracle.ack(a+b, resp.GetProducerId(), resp.GetSequence(), attempt)
+			if w.OnAck != nil {
+				w.OnAck(id, a+b, resp)
+			}
 			w.Done.Add(1)
 			return nil
 		}
