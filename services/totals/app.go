@@ -72,7 +72,7 @@ func ProvideConsumer(cfg Config, l *ledger.Ledger, state filestore.File, reg *pr
 	if err != nil {
 		return nil, nil, fmt.Errorf("kafka consumer group: %w", err)
 	}
-	m := consumer.NewMetrics(reg, func() float64 { return float64(l.View().Stats.Gaps) })
+	m := consumer.NewMetrics(reg, func() float64 { return float64(l.View().Stats.Gaps) }, func() float64 { return float64(l.View().Held) })
 	dl := consumer.NewDeadLetter(filepath.Join(cfg.DataDir, "deadletter.jsonl"))
 	c := consumer.New(group, cfg.Topic, l, state, dl, cfg.FlushInterval, log.With("component", "consumer"), m)
 	return c, func() {

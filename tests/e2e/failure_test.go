@@ -172,6 +172,8 @@ type result struct {
 	acked, retries, faults     int
 	expected, observed         string
 	duplicates, uncounted      uint64
+	heldAhead                  uint64 // events that arrived ahead of a missing one
+	stillHeld                  int
 	recoverMax, settle, elapse time.Duration
 }
 
@@ -238,10 +240,11 @@ func run(t *testing.T, name string, o options, seed uint64, schedule []fault) re
 		acked: acked, retries: retries, faults: len(schedule),
 		expected: oracle.Expected().String(), observed: s.view.Total(t).String(),
 		duplicates: stats.Duplicates, uncounted: hist.uncounted(stats.Producers),
+		heldAhead: stats.Gaps, stillHeld: stats.Held,
 		recoverMax: recoverMax, settle: settle, elapse: time.Since(start),
 	}
-	line := fmt.Sprintf("SUMMARY %s seed=%d acked=%d retries=%d expected=%s observed=%s duplicates_skipped=%d uncounted_tokens=%d faults=%d recover_max=%v settle=%v elapsed=%v",
-		name, seed, r.acked, r.retries, r.expected, r.observed, r.duplicates, r.uncounted, r.faults,
+	line := fmt.Sprintf("SUMMARY %s seed=%d acked=%d retries=%d expected=%s observed=%s duplicates_skipped=%d held_out_of_order=%d uncounted_tokens=%d faults=%d recover_max=%v settle=%v elapsed=%v",
+		name, seed, r.acked, r.retries, r.expected, r.observed, r.duplicates, r.heldAhead, r.uncounted, r.faults,
 		r.recoverMax.Round(time.Millisecond), r.settle.Round(time.Millisecond), r.elapse.Round(time.Second))
 	t.Log(line)
 	fmt.Println(line)
@@ -253,6 +256,9 @@ func check(t *testing.T, r result) {
 	t.Helper()
 	if r.observed != r.expected {
 		t.Errorf("total %s, want %s (sum over %d acknowledged Adds)", r.observed, r.expected, r.acked)
+	}
+	if r.stillHeld != 0 {
+		t.Errorf("%d events still held waiting for missing ones", r.stillHeld)
 	}
 	if r.uncounted != 0 {
 		t.Errorf("%d acknowledged Adds are not counted", r.uncounted)

@@ -272,6 +272,7 @@ type Stats struct {
 	Duplicates uint64            `json:"duplicates_skipped"`
 	Malformed  uint64            `json:"malformed"`
 	Gaps       uint64            `json:"sequence_gaps"`
+	Held       int               `json:"held"`
 	Producers  map[string]uint64 `json:"producers"`
 }
 

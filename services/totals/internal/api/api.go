@@ -96,6 +96,7 @@ func stats(l *ledger.Ledger) http.HandlerFunc {
 			"duplicates_skipped": v.Stats.Duplicates,
 			"malformed":          v.Stats.Malformed,
 			"sequence_gaps":      v.Stats.Gaps,
+			"held":               v.Held,
 			"producers":          v.Producers,
 			"offsets":            offsets,
 		})

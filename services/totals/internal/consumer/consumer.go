@@ -148,11 +148,14 @@ func (c *Consumer) handle(msg *sarama.ConsumerMessage) error {
 		}
 		return nil
 	}
-	switch c.ledger.Apply(msg.Partition, msg.Offset, e) {
-	case ledger.Applied:
-		c.m.applied.Inc()
+	outcome, applied := c.ledger.Apply(msg.Partition, msg.Offset, e)
+	c.m.applied.Add(float64(applied))
+	switch outcome {
 	case ledger.Duplicate:
 		c.m.duplicates.Inc()
+	case ledger.Held:
+		c.log.Warn("event ahead of a missing one held until it arrives", "producer", e.ProducerID, "sequence", e.Sequence,
+			"partition", msg.Partition, "offset", msg.Offset)
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ import (
 
 func newConsumer(t *testing.T, statePath string) (*Consumer, *ledger.Ledger) {
 	l := ledger.New("topic", true)
-	m := NewMetrics(prometheus.NewRegistry(), func() float64 { return 0 })
+	m := NewMetrics(prometheus.NewRegistry(), func() float64 { return 0 }, func() float64 { return 0 })
 	dl := NewDeadLetter(filepath.Join(t.TempDir(), "deadletter.jsonl"))
 	c := New(nil, "topic", l, filestore.File{Path: statePath, Kind: "totals-state"}, dl, 0, slog.New(slog.NewTextHandler(io.Discard, nil)), m)
 	return c, l

@@ -14,9 +14,9 @@ type Metrics struct {
 	total                                                prometheus.Gauge
 }
 
-// NewMetrics registers the consumer metrics on reg. gaps reads the ledger's
-// count of sequence gaps at scrape time.
-func NewMetrics(reg prometheus.Registerer, gaps func() float64) *Metrics {
+// NewMetrics registers the consumer metrics on reg. gaps and held read the
+// ledger's durable view at scrape time.
+func NewMetrics(reg prometheus.Registerer, gaps, held func() float64) *Metrics {
 	m := &Metrics{
 		applied:     prometheus.NewCounter(prometheus.CounterOpts{Name: "totals_events_applied_total", Help: "Sum events added to the total."}),
 		duplicates:  prometheus.NewCounter(prometheus.CounterOpts{Name: "totals_duplicates_skipped_total", Help: "Events skipped because their producer sequence was already applied."}),
@@ -30,8 +30,9 @@ func NewMetrics(reg prometheus.Registerer, gaps func() float64) *Metrics {
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1}}),
 		total: prometheus.NewGauge(prometheus.GaugeOpts{Name: "totals_total", Help: "The durable running total (float approximation; GET /total is exact)."}),
 	}
-	gapsF := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "totals_sequence_gaps_total", Help: "Events whose sequence skipped ahead of the producer's last applied one (events missing upstream)."}, gaps)
-	reg.MustRegister(m.applied, m.duplicates, m.malformed, m.flushes, m.flushErrors, m.lag, m.endToEnd, m.flushDuration, m.total, gapsF)
+	gapsF := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "totals_sequence_gaps_total", Help: "Events that arrived ahead of a missing one of their producer and were held."}, gaps)
+	heldF := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "totals_held_events", Help: "Events held ahead of a missing one (a value that stays above 0 means events are missing upstream)."}, held)
+	reg.MustRegister(m.applied, m.duplicates, m.malformed, m.flushes, m.flushErrors, m.lag, m.endToEnd, m.flushDuration, m.total, gapsF, heldF)
 	return m
 }
 

@@ -3,6 +3,14 @@
 // covers. Applying the same event twice changes nothing, so re-delivery from
 // Kafka and re-publishing by a calculator are both harmless.
 //
+// A producer's events are applied strictly in sequence order: an event that
+// arrives ahead of a missing one is held (in the state file too) until the
+// missing one arrives, then both are applied. So the high-water mark means
+// "every event up to here is counted", and the rule holds even if a producer
+// ever writes a later event to Kafka before an earlier one (an idempotent
+// producer that fails a batch and goes on with a new epoch can do that; the
+// relay then publishes the failed events again, after the later ones).
+//
 // The ledger has two views: the working state that records are applied to,
 // and the durable view, which is what was last saved to the state file. Reads
 // (GET /total) see only the durable view, so a total once shown never goes
@@ -33,6 +41,9 @@ const (
 	// Covered: the offset is below what the state already covers; skipped
 	// without looking at it (a replay after a restart).
 	Covered
+	// Held: the event is ahead of a missing one of its producer; it is
+	// applied when the missing one arrives.
+	Held
 )
 
 // Stats are counters kept in the state file.
@@ -40,7 +51,8 @@ type Stats struct {
 	Applied    uint64 `json:"applied"`
 	Duplicates uint64 `json:"duplicates_skipped"`
 	Malformed  uint64 `json:"malformed"`
-	Gaps       uint64 `json:"sequence_gaps"`
+	// Gaps counts events that arrived ahead of a missing one and were held.
+	Gaps uint64 `json:"sequence_gaps"`
 }
 
 // Snapshot is the state as saved to disk.
@@ -50,8 +62,10 @@ type Snapshot struct {
 	Producers map[string]uint64 `json:"producers"`
 	// Offsets maps partition to the next offset to read.
 	Offsets map[int32]int64 `json:"offsets"`
-	Stats   Stats           `json:"stats"`
-	SavedAt time.Time       `json:"saved_at"`
+	// Held maps producer to the sums of events held ahead of a missing one.
+	Held    map[string]map[uint64]int64 `json:"held,omitempty"`
+	Stats   Stats                       `json:"stats"`
+	SavedAt time.Time                   `json:"saved_at"`
 }
 
 // View is an immutable durable state, as served to readers.
@@ -60,6 +74,7 @@ type View struct {
 	Producers map[string]uint64
 	Offsets   map[int32]int64
 	Stats     Stats
+	Held      int // events held ahead of a missing one
 }
 
 // Ledger holds the state; it is safe for concurrent use.
@@ -71,6 +86,7 @@ type Ledger struct {
 	total     big.Int
 	producers map[string]uint64
 	offsets   map[int32]int64
+	held      map[string]map[uint64]int64
 	stats     Stats
 	dirty     bool
 	accepted  []int64 // AcceptedAt of events applied since the last snapshot
@@ -83,7 +99,7 @@ type Ledger struct {
 // New returns an empty ledger for topic. dedupe=false applies duplicates too
 // and exists only so tests can prove they detect double counting.
 func New(topic string, dedupe bool) *Ledger {
-	l := &Ledger{topic: topic, dedupe: dedupe, producers: map[string]uint64{}, offsets: map[int32]int64{}, changed: make(chan struct{})}
+	l := &Ledger{topic: topic, dedupe: dedupe, producers: map[string]uint64{}, offsets: map[int32]int64{}, held: map[string]map[uint64]int64{}, changed: make(chan struct{})}
 	l.durable.Store(&View{Total: new(big.Int), Producers: map[string]uint64{}, Offsets: map[int32]int64{}})
 	return l
 }
@@ -109,6 +125,9 @@ func (l *Ledger) Restore(body []byte) error {
 	if s.Offsets != nil {
 		l.offsets = s.Offsets
 	}
+	if s.Held != nil {
+		l.held = s.Held
+	}
 	l.stats = s.Stats
 	l.mu.Unlock()
 	l.publish(s)
@@ -123,28 +142,64 @@ func (l *Ledger) NextOffset(partition int32) (int64, bool) {
 	return o, ok
 }
 
-// Apply applies the event read at (partition, offset).
-func (l *Ledger) Apply(partition int32, offset int64, e sumevent.Event) Outcome {
+// Apply applies the event read at (partition, offset) and reports what it
+// did and how many events it added to the total (more than one when it fills
+// a gap and releases held events).
+func (l *Ledger) Apply(partition int32, offset int64, e sumevent.Event) (Outcome, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if next, ok := l.offsets[partition]; ok && offset < next {
-		return Covered
+		return Covered, 0
 	}
 	l.offsets[partition] = offset + 1
 	l.dirty = true
+	if !l.dedupe { // test-only: count everything, duplicates included
+		l.add(e.Sum, e.AcceptedAt)
+		l.producers[e.ProducerID] = max(l.producers[e.ProducerID], e.Sequence)
+		return Applied, 1
+	}
 	hwm := l.producers[e.ProducerID]
-	if e.Sequence <= hwm && l.dedupe {
+	switch {
+	case e.Sequence <= hwm:
 		l.stats.Duplicates++
-		return Duplicate
-	}
-	if e.Sequence > hwm+1 {
+		return Duplicate, 0
+	case e.Sequence > hwm+1:
+		held := l.held[e.ProducerID]
+		if _, dup := held[e.Sequence]; dup {
+			l.stats.Duplicates++
+			return Duplicate, 0
+		}
+		if held == nil {
+			held = map[uint64]int64{}
+			l.held[e.ProducerID] = held
+		}
+		held[e.Sequence] = e.Sum
 		l.stats.Gaps++
+		return Held, 0
 	}
-	l.producers[e.ProducerID] = max(hwm, e.Sequence)
-	l.total.Add(&l.total, big.NewInt(e.Sum))
+	l.add(e.Sum, e.AcceptedAt)
+	hwm, n := e.Sequence, 1
+	if held := l.held[e.ProducerID]; held != nil {
+		for sum, ok := held[hwm+1]; ok; sum, ok = held[hwm+1] {
+			delete(held, hwm+1)
+			l.add(sum, 0)
+			hwm++
+			n++
+		}
+		if len(held) == 0 {
+			delete(l.held, e.ProducerID)
+		}
+	}
+	l.producers[e.ProducerID] = hwm
+	return Applied, n
+}
+
+func (l *Ledger) add(sum, acceptedAt int64) {
+	l.total.Add(&l.total, big.NewInt(sum))
 	l.stats.Applied++
-	l.accepted = append(l.accepted, e.AcceptedAt)
-	return Applied
+	if acceptedAt != 0 {
+		l.accepted = append(l.accepted, acceptedAt)
+	}
 }
 
 // Skip advances past a record that cannot be applied (it was parked).
@@ -173,6 +228,12 @@ func (l *Ledger) Snapshot() (s Snapshot, accepted []int64, changed bool) {
 		Topic: l.topic, Total: l.total.String(), Producers: maps.Clone(l.producers),
 		Offsets: maps.Clone(l.offsets), Stats: l.stats, SavedAt: time.Now().UTC(),
 	}
+	if len(l.held) > 0 {
+		s.Held = make(map[string]map[uint64]int64, len(l.held))
+		for p, h := range l.held {
+			s.Held[p] = maps.Clone(h)
+		}
+	}
 	accepted, l.accepted = l.accepted, nil
 	l.dirty = false
 	return s, accepted, true
@@ -195,7 +256,11 @@ func (l *Ledger) Durable(s Snapshot) { l.publish(s) }
 
 func (l *Ledger) publish(s Snapshot) {
 	total, _ := new(big.Int).SetString(s.Total, 10)
-	l.durable.Store(&View{Total: total, Producers: s.Producers, Offsets: s.Offsets, Stats: s.Stats})
+	held := 0
+	for _, h := range s.Held {
+		held += len(h)
+	}
+	l.durable.Store(&View{Total: total, Producers: s.Producers, Offsets: s.Offsets, Stats: s.Stats, Held: held})
 	l.wmu.Lock()
 	close(l.changed)
 	l.changed = make(chan struct{})
