@@ -49,6 +49,7 @@ var contractMetrics = map[string]kind{
 	"totals_duplicates_skipped_total":     counter,
 	"totals_malformed_records_total":      counter,
 	"totals_sequence_gaps_total":          counter,
+	"totals_held_events":                  gauge,
 	"totals_consumer_lag":                 gauge,
 	"totals_end_to_end_latency_seconds":   histogram,
 	"totals_state_flushes_total":          counter,
