@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/.cache/bin:$(PATH)
 
 .PHONY: up down status logs tools kafka-up kafka-down services-up services-down \
 	prometheus-up prometheus-down test check fmt vet generate check-generated \
-	test-unit test-integration test-live load clean
+	test-unit test-integration test-live test-e2e load clean
 
 ## ---- running the system ----
 up: tools kafka-up services-up prometheus-up
@@ -54,8 +54,9 @@ prometheus-down:
 
 ## ---- tests ----
 # The whole suite: static checks, unit tests, integration tests against a real
-# Kafka broker, and the dashboards checked against a live Prometheus.
-test: check test-unit test-integration test-live
+# Kafka broker, the dashboards checked against a live Prometheus, and the
+# failure suite in containers.
+test: check test-unit test-integration test-live test-e2e
 
 check: fmt vet check-generated
 
@@ -88,6 +89,14 @@ test-live:
 	PROMETHEUS_URL=http://127.0.0.1:9095 CALCULATOR_GRPC_ADDR=127.0.0.1:9090 TOTALS_URL=http://127.0.0.1:8080 \
 	  $(GO) test -count=1 -run Live -v ./tests/observability/ 2>&1 | tail -n 40; rc=$${PIPESTATUS[0]}; \
 	if [ -n "$$started" ]; then $(MAKE) down; fi; exit $$rc
+
+# Exactly-once under failure: Kafka, Toxiproxy and both services in containers
+# on a local Docker engine that scripts/docker-engine.sh starts (images are
+# built locally). E2E_ADDS (default 20000) sets the Adds per scenario.
+test-e2e:
+	mkdir -p .run && scripts/docker-engine.sh start
+	E2E=1 $(GO) test -count=1 -p 1 -timeout 60m -v ./tests/e2e/... 2>&1 | tee .run/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|SUMMARY|negative control|failure_test.go|infra_test.go' ; rc=$${PIPESTATUS[0]}; \
+	scripts/docker-engine.sh stop; exit $$rc
 
 # Drives load through the whole chain and checks the total (the k6 scripts'
 # equivalent that runs here; see k6-tests/README.md).
