@@ -8,14 +8,17 @@ excluded from `bazel test //...` by `--test_tag_filters=-external` in
 .bazelrc; run them with `bazel test --config=external <targets>` or
 tools/bazel/test-external.sh.
 
-They get the Bazel-built service binaries and images through the variables
+The runfiles hold go.mod and deploy/kafka/server.properties.tmpl, so the
+Kafka test kit finds its "repository root" there (KAFKA_LIBS_DIR must then be
+set: tools/bazel/test-external.sh does it). They get the Bazel-built service binaries and images through the variables
 the test kit reads: CALCULATOR_BIN, TOTALS_BIN, CALCULATOR_IMAGE_TAR,
-TOTALS_IMAGE_TAR (paths relative to the test's working directory), and E2E=1.
+TOTALS_IMAGE_TAR (relative to the working directory, the runfiles root), and E2E=1.
 """
 
 load("@io_bazel_rules_go//go:def.bzl", "go_test")
 
 _DATA = [
+    "//:kafka_test_files",
     "//services/calculator",
     "//services/totals",
     "//services/calculator:image.tarball",
@@ -42,6 +45,9 @@ def go_external_test(name, data = [], env = {}, tags = [], size = "enormous", **
         data = data + [d for d in _DATA if d not in data],
         env = all_env,
         local = True,
+        # Run from the runfiles root, where the $(rootpath) values above and
+        # go.mod resolve.
+        rundir = ".",
         size = size,
         tags = all_tags,
         **kwargs
