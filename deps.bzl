@@ -120,13 +120,7 @@ def go_dependencies():
         sum = "h1:6NBDbQzr7I5LHgp34xAXYF5DOTQDn05X58lsPEmzLso=",
         version = "v2.2.0",
     )
-    go_repository(
-        name = "com_github_coreos_go_systemd_v22",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/coreos/go-systemd/v22",
-        sum = "h1:RrqgGjYQKalulkV8NGVIfkXQf6YYmOyiJKk8iXXhfZs=",
-        version = "v22.5.0",
-    )
+
     go_repository(
         name = "com_github_cpuguy83_dockercfg",
         build_file_proto_mode = "disable_global",
@@ -274,13 +268,7 @@ def go_dependencies():
         sum = "h1:Dt6ye7+vXGIKZ7Xtk4s6/xVdGDQynvom7xCFEdWr6uE=",
         version = "v1.3.0",
     )
-    go_repository(
-        name = "com_github_godbus_dbus_v5",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/godbus/dbus/v5",
-        sum = "h1:9349emZab16e7zQvpmsbtjc18ykshndd8y2PG3sgJbA=",
-        version = "v5.0.4",
-    )
+
     go_repository(
         name = "com_github_gogo_protobuf",
         build_file_proto_mode = "disable_global",
@@ -701,13 +689,7 @@ def go_dependencies():
         sum = "h1:TI8ck6XSudzSzotzAmy0+kh/KpRHaVsKLPzS97gRyNg=",
         version = "v4.1.31",
     )
-    go_repository(
-        name = "com_github_pkg_errors",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/pkg/errors",
-        sum = "h1:FEBLx1zS214owpjy7qsBeixbURkuhQAwrK5UwLGTwt4=",
-        version = "v0.9.1",
-    )
+
     go_repository(
         name = "com_github_planetscale_vtprotobuf",
         build_file_proto_mode = "disable_global",

@@ -152,7 +152,16 @@ POM
 	echo "$dir"
 }
 
-static_go_build() { # pkg out
+static_go_build() { # pkg[@version] out
+	if [[ "$1" == *@* ]]; then
+		# A tool at a pinned version, built with its own go.mod (not this module's).
+		local gobin
+		gobin="$(mktemp -d)"
+		CGO_ENABLED=0 GOBIN="$gobin" go install -trimpath -ldflags='-s -w' "$1"
+		mv "$gobin"/* "$2"
+		rm -rf "$gobin"
+		return
+	fi
 	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$2" "$1"
 }
 
@@ -187,7 +196,7 @@ build_toxiproxy() {
 	old="$(image_id "$TOXIPROXY_TAG")"
 	rm -rf "$ctx" && mkdir -p "$ctx/rootfs/tmp"
 	chmod 1777 "$ctx/rootfs/tmp"
-	static_go_build github.com/Shopify/toxiproxy/v2/cmd/server "$ctx/rootfs/toxiproxy"
+	static_go_build "github.com/Shopify/toxiproxy/v2/cmd/server@v$TOXIPROXY_VERSION" "$ctx/rootfs/toxiproxy"
 	docker build -q -f deploy/images/toxiproxy/Dockerfile -t "$TOXIPROXY_TAG" \
 		--label "org.opencontainers.image.version=$TOXIPROXY_VERSION" --label "$INPUTS_LABEL=$digest" "$ctx" >/dev/null
 	drop_old "$old"

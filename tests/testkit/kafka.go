@@ -131,12 +131,20 @@ func KafkaLibsDir() (string, error) {
 }
 
 func kafkaRepoRoot() (string, error) {
+	// DISTSUM_ROOT names the checkout explicitly.
+	if d := os.Getenv("DISTSUM_ROOT"); d != "" {
+		return d, nil
+	}
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			// In Bazel's runfiles go.mod is a link into the checkout.
+			if real, err := filepath.EvalSymlinks(filepath.Join(dir, "go.mod")); err == nil {
+				return filepath.Dir(real), nil
+			}
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)

@@ -3,10 +3,9 @@
 Gazelle generates it instead of go_test under tests/integration, tests/testkit
 and tests/e2e (`# gazelle:map_kind go_test go_external_test
 //tools/bazel:external_test.bzl` in their BUILD files). Such tests start a real
-Kafka (java + jars) or a Docker engine, so they are tagged "external" and
-excluded from `bazel test //...` by `--test_tag_filters=-external` in
-.bazelrc; run them with `bazel test --config=external <targets>` or
-tools/bazel/test-external.sh.
+Kafka (java + jars) or a Docker engine, so they are tagged "manual" (left out
+of `bazel test //...`, run when named: `bazel test //tests/e2e`,
+`bazel test //tests/integration/...`) and "external".
 
 The runfiles hold go.mod and deploy/kafka/server.properties.tmpl, so the
 Kafka test kit finds its "repository root" there (KAFKA_LIBS_DIR must then be
@@ -37,7 +36,7 @@ def go_external_test(name, data = [], env = {}, tags = [], size = "enormous", **
     all_env = dict(_ENV)
     all_env.update(env)
     all_tags = list(tags)
-    for t in ["external", "requires-network"]:
+    for t in ["external", "manual", "requires-network"]:
         if t not in all_tags:
             all_tags.append(t)
     go_test(

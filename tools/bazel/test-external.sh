@@ -7,14 +7,14 @@
 # The service binaries and images come from Bazel (CALCULATOR_BIN, TOTALS_BIN,
 # CALCULATOR_IMAGE_TAR, TOTALS_IMAGE_TAR: see tools/bazel/external_test.bzl).
 #
-#   tools/bazel/test-external.sh                         # //tests/integration/... //tests/testkit/...
+#   tools/bazel/test-external.sh                         # //tests/integration and //tests/testkit tests
 #   tools/bazel/test-external.sh //tests/e2e             # the end-to-end suite
 #   tools/bazel/test-external.sh //tests/integration:integration_test --test_filter=TestRetried
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-(($#)) || set -- //tests/integration/... //tests/testkit/...
+(($#)) || set -- //tests/integration:integration_test //tests/testkit:testkit_test
 
 export DISTSUM_ROOT="$ROOT"
 if [[ -z "${KAFKA_LIBS_DIR:-}" ]]; then

@@ -49,6 +49,10 @@ func RepoRoot(t testing.TB) string {
 }
 
 func repoRoot() (string, error) {
+	// DISTSUM_ROOT names the checkout explicitly (its scripts/ build the images).
+	if d := os.Getenv("DISTSUM_ROOT"); d != "" {
+		return d, nil
+	}
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
@@ -56,6 +60,10 @@ func repoRoot() (string, error) {
 	for {
 		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
 		if err == nil && bytes.Contains(b, []byte("module github.com/distsum/distsum")) {
+			// In Bazel's runfiles go.mod is a link into the checkout.
+			if real, err := filepath.EvalSymlinks(filepath.Join(dir, "go.mod")); err == nil {
+				return filepath.Dir(real), nil
+			}
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)

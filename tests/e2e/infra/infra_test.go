@@ -39,20 +39,22 @@ func TestEngineUp(t *testing.T) {
 		time.Since(start).Round(time.Millisecond), os.Getenv("DOCKER_HOST"))
 }
 
-// TestGoImage builds a third-party package main (the Toxiproxy server) with the generic
-// static-binary image builder the service images use, runs it as a service with a data volume
-// and fixed host port, kills it with SIGKILL and starts it again on the same address.
+// TestGoImage builds a package main of this module with the generic static-binary image
+// builder (the fallback when no Bazel image tarball is given), runs it as a service with a data
+// volume and fixed host port, kills it with SIGKILL and starts it again on the same address. The
+// calculator serves /healthz without Kafka, so no broker is needed.
 func TestGoImage(t *testing.T) {
-	img := infra.GoImage(t, "github.com/Shopify/toxiproxy/v2/cmd/server", "distsum/toxiproxy-go:e2e")
+	img := infra.GoImage(t, "./services/calculator", "distsum/calculator-go:e2e")
 	nw := infra.NewNetwork(t)
 	svc := infra.StartService(t, nw, infra.ServiceSpec{
-		Image: img, Alias: "svc", Cmd: []string{"-host=0.0.0.0"},
-		Ports: []int{8474}, DataDir: "/data", ReadyPort: 8474, ReadyPath: "/version",
+		Image: img, Alias: "svc",
+		Env:   map[string]string{"CALCULATOR_DATA_DIR": "/data", "KAFKA_BROKERS": "no-kafka:9092"},
+		Ports: []int{8081}, DataDir: "/data", ReadyPort: 8081, ReadyPath: "/healthz",
 	})
-	addr := svc.HostAddr(8474)
+	addr := svc.HostAddr(8081)
 	d := svc.Restart(t)
 	t.Logf("service killed and ready again on %s in %v", addr, d.Round(time.Millisecond))
-	resp, err := http.Get("http://" + addr + "/version")
+	resp, err := http.Get("http://" + addr + "/healthz")
 	if err != nil {
 		t.Fatalf("after restart: %v", err)
 	}
