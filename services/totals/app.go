@@ -66,20 +66,14 @@ func ProvideLedger(cfg Config, state filestore.File, log *slog.Logger) (*ledger.
 	return l, nil
 }
 
-// ProvideConsumer joins the consumer group.
-func ProvideConsumer(cfg Config, l *ledger.Ledger, state filestore.File, reg *prometheus.Registry, log *slog.Logger) (*consumer.Consumer, func(), error) {
-	group, err := sarama.NewConsumerGroup(cfg.Brokers, cfg.GroupID, kafka.ConsumerConfig("totals"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("kafka consumer group: %w", err)
+// ProvideConsumer builds the consumer; it joins the group when it runs.
+func ProvideConsumer(cfg Config, l *ledger.Ledger, state filestore.File, reg *prometheus.Registry, log *slog.Logger) *consumer.Consumer {
+	newGroup := func() (sarama.ConsumerGroup, error) {
+		return sarama.NewConsumerGroup(cfg.Brokers, cfg.GroupID, kafka.ConsumerConfig("totals"))
 	}
 	m := consumer.NewMetrics(reg, func() float64 { return float64(l.View().Stats.Gaps) }, func() float64 { return float64(l.View().Held) })
 	dl := consumer.NewDeadLetter(filepath.Join(cfg.DataDir, "deadletter.jsonl"))
-	c := consumer.New(group, cfg.Topic, l, state, dl, cfg.FlushInterval, log.With("component", "consumer"), m)
-	return c, func() {
-		if err := group.Close(); err != nil {
-			log.Warn("closing the consumer group", "err", err)
-		}
-	}, nil
+	return consumer.New(newGroup, cfg.Topic, l, state, dl, cfg.FlushInterval, log.With("component", "consumer"), m)
 }
 
 // ProvideHTTP builds the REST API with metrics and health endpoints.

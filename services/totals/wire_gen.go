@@ -22,13 +22,9 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 		return nil, nil, err
 	}
 	registry := ProvideRegistry()
-	consumer, cleanup, err := ProvideConsumer(cfg, ledger, file, registry, log)
-	if err != nil {
-		return nil, nil, err
-	}
+	consumer := ProvideConsumer(cfg, ledger, file, registry, log)
 	server := ProvideHTTP(ctx, cfg, ledger, consumer, registry)
 	app := NewApp(cfg, log, ledger, consumer, server)
 	return app, func() {
-		cleanup()
 	}, nil
 }

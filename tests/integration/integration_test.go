@@ -253,3 +253,23 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	}
 	settle(t, totals, o)
 }
+
+// Both services start, and serve, while Kafka is down: the calculator takes
+// Adds into its outbox and totals serves its saved total; both catch up when
+// the broker comes back.
+func TestServicesStartWhileKafkaIsDown(t *testing.T) {
+	k := startKafka(t)
+	k.Kill()
+	calc := testkit.StartCalculator(t, k.Bootstrap())
+	totals := testkit.StartTotals(t, k.Bootstrap())
+	o := testkit.NewOracle()
+	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "kafka-down", Workers: 8, Seed: 8}
+	if err := w.Run(context.Background(), 500); err != nil {
+		t.Fatal(err)
+	}
+	if got := totals.Total(t); got.Sign() != 0 {
+		t.Fatalf("total %s before Kafka is back, want 0", got)
+	}
+	k.Restart(t)
+	settle(t, totals, o)
+}

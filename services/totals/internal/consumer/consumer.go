@@ -25,7 +25,7 @@ import (
 
 // Consumer runs the consumer group and the flusher.
 type Consumer struct {
-	group         sarama.ConsumerGroup
+	newGroup      func() (sarama.ConsumerGroup, error)
 	topic         string
 	ledger        *ledger.Ledger
 	state         filestore.File
@@ -40,9 +40,11 @@ type Consumer struct {
 	committed map[int32]int64 // offsets last committed to Kafka (flusher only)
 }
 
-// New returns a consumer over an existing group client.
-func New(group sarama.ConsumerGroup, topic string, l *ledger.Ledger, state filestore.File, dl *DeadLetter, flushInterval time.Duration, log *slog.Logger, m *Metrics) *Consumer {
-	c := &Consumer{group: group, topic: topic, ledger: l, state: state, deadLetter: dl, flushInterval: flushInterval, log: log, m: m, committed: map[int32]int64{}}
+// New returns a consumer; newGroup joins the group (retried until Kafka
+// answers, so the service starts, and serves the saved total, while Kafka is
+// down).
+func New(newGroup func() (sarama.ConsumerGroup, error), topic string, l *ledger.Ledger, state filestore.File, dl *DeadLetter, flushInterval time.Duration, log *slog.Logger, m *Metrics) *Consumer {
+	c := &Consumer{newGroup: newGroup, topic: topic, ledger: l, state: state, deadLetter: dl, flushInterval: flushInterval, log: log, m: m, committed: map[int32]int64{}}
 	var none error
 	c.flushErr.Store(&none)
 	return c
@@ -53,15 +55,28 @@ func (c *Consumer) Run(ctx context.Context) error {
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	flushed := make(chan struct{})
 	go func() { defer close(flushed); c.flushLoop(flushCtx) }()
+	defer func() {
+		stopFlush()
+		<-flushed
+		c.Flush()
+	}()
+	group, err := c.join(ctx)
+	if err != nil {
+		return nil // ctx ended before Kafka answered
+	}
+	defer func() {
+		if err := group.Close(); err != nil {
+			c.log.Warn("closing the consumer group", "err", err)
+		}
+	}()
 	go func() {
-		for err := range c.group.Errors() {
+		for err := range group.Errors() {
 			c.log.Warn("consumer group", "err", err)
 		}
 	}()
-	var err error
 	for ctx.Err() == nil {
 		// Consume returns at every rebalance; loop to rejoin.
-		if err = c.group.Consume(ctx, []string{c.topic}, c); err != nil {
+		if err = group.Consume(ctx, []string{c.topic}, c); err != nil {
 			if errors.Is(err, sarama.ErrClosedConsumerGroup) {
 				break
 			}
@@ -72,13 +87,25 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 		}
 	}
-	stopFlush()
-	<-flushed
-	c.Flush()
 	if ctx.Err() != nil {
 		err = nil
 	}
 	return err
+}
+
+func (c *Consumer) join(ctx context.Context) (sarama.ConsumerGroup, error) {
+	for delay := 250 * time.Millisecond; ; delay = min(delay*2, 5*time.Second) {
+		g, err := c.newGroup()
+		if err == nil {
+			return g, nil
+		}
+		c.log.Warn("cannot join the consumer group yet; retrying", "err", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+	}
 }
 
 // Healthy reports the last flush error (nil when the state is being saved).
