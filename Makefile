@@ -13,7 +13,8 @@ export PATH := $(CURDIR)/.cache/bin:$(PATH)
 
 .PHONY: up down status logs tools kafka-up kafka-down services-up services-down \
 	prometheus-up prometheus-down test check fmt vet generate check-generated \
-	test-unit test-integration test-live test-e2e load clean
+	test-unit test-integration test-live test-e2e go-test check-bazel gazelle \
+	bazel-bootstrap bazel-build images images-load load clean
 
 ## ---- running the system ----
 up: tools kafka-up services-up prometheus-up
@@ -53,10 +54,11 @@ prometheus-down:
 	scripts/prometheus.sh stop
 
 ## ---- tests ----
-# The whole suite: static checks, unit tests, integration tests against a real
-# Kafka broker, the dashboards checked against a live Prometheus, and the
-# failure suite in containers.
-test: check test-unit test-integration test-live test-e2e
+# The whole suite, through Bazel: static checks, unit tests, integration tests
+# against real Kafka brokers, the dashboards against a live Prometheus, and
+# the failure suite in containers. (`make go-test` runs the same Go tests
+# without Bazel.)
+test: check check-bazel test-unit test-integration test-live test-e2e
 
 check: fmt vet check-generated
 
@@ -73,14 +75,29 @@ generate:
 check-generated: generate
 	@git diff --exit-code -- proto services || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
 
-test-unit:
-	scripts/install-tools.sh prometheus
-	$(GO) test -count=1 ./libs/... ./services/... ./proto/... ./k6-tests/... ./tests/observability/...
+# BUILD files, deps.bzl and MODULE.bazel agree with the code and go.mod.
+check-bazel:
+	scripts/check-bazel.sh
 
-# Starts its own Kafka brokers (Maven Central jars) and service processes.
-test-integration:
-	scripts/install-kafka.sh >/dev/null
-	$(GO) test -count=1 -p 1 -timeout 30m ./tests/testkit/... ./tests/integration/...
+# Regenerates BUILD files (after adding packages or imports) and deps.bzl
+# (after changing go.mod).
+gazelle: bazel-bootstrap
+	scripts/check-bazel.sh --fix
+
+bazel-bootstrap:
+	scripts/bazel-bootstrap.sh
+
+bazel-build: bazel-bootstrap
+	bazel build //...
+
+# Unit tests (bazel test //... leaves out the tests tagged manual).
+test-unit: bazel-bootstrap
+	scripts/install-tools.sh prometheus
+	bazel test //...
+
+# Real Kafka brokers (Maven Central jars) and the Bazel-built service binaries.
+test-integration: bazel-bootstrap
+	tools/bazel/test-external.sh //tests/integration:integration_test //tests/testkit:testkit_test
 
 # Brings the system up if it is not, drives traffic, and checks every dashboard
 # query returns data from the real Prometheus.
@@ -90,13 +107,31 @@ test-live:
 	  $(GO) test -count=1 -run Live -v ./tests/observability/ 2>&1 | tail -n 40; rc=$${PIPESTATUS[0]}; \
 	if [ -n "$$started" ]; then $(MAKE) down; fi; exit $$rc
 
-# Exactly-once under failure: Kafka, Toxiproxy and both services in containers
-# on a local Docker engine that scripts/docker-engine.sh starts (images are
-# built locally). E2E_ADDS (default 20000) sets the Adds per scenario.
-test-e2e:
-	mkdir -p .run && scripts/docker-engine.sh start
-	E2E=1 $(GO) test -count=1 -p 1 -timeout 60m -v ./tests/e2e/... 2>&1 | tee .run/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|SUMMARY|negative control|failure_test.go|infra_test.go' ; rc=$${PIPESTATUS[0]}; \
+# Exactly-once under failure: Kafka, Toxiproxy and the Bazel-built service
+# images in containers on a local Docker engine (scripts/docker-engine.sh).
+# E2E_ADDS (default 20000) sets the Adds per scenario.
+test-e2e: bazel-bootstrap
+	mkdir -p .run
+	scripts/docker-engine.sh start
+	tools/bazel/test-external.sh //tests/e2e 2>&1 | tee .run/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|SUMMARY|negative control|PASSED|FAILED|Executed|ERROR' ; rc=$${PIPESTATUS[0]}; \
 	scripts/docker-engine.sh stop; exit $$rc
+
+# The same Go tests without Bazel (E2E=1 for the failure suite, which then
+# builds the service images from source).
+go-test:
+	$(GO) test -count=1 ./libs/... ./services/... ./proto/... ./k6-tests/... ./tests/observability/... ./deploy/... ./tools/...
+	$(GO) test -count=1 -p 1 -timeout 30m ./tests/testkit/... ./tests/integration/...
+	E2E=1 $(GO) test -count=1 -p 1 -timeout 60m ./tests/e2e/...
+
+# Reproducible OCI images (tarball, OCI layout, digest) and loading them into
+# the engine at $$DOCKER_HOST.
+images: bazel-bootstrap
+	bazel build //services/calculator:image //services/totals:image
+	@cat bazel-bin/services/calculator/image.digest bazel-bin/services/totals/image.digest
+
+images-load: images
+	bazel run //services/calculator:image.load
+	bazel run //services/totals:image.load
 
 # Drives load through the whole chain and checks the total (the k6 scripts'
 # equivalent that runs here; see k6-tests/README.md).
