@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/distsum/distsum/libs/logging"
 )
@@ -45,5 +46,20 @@ func Main[C any, A App](name string, load func(args []string) (C, error), level 
 	cleanup()
 	if err != nil {
 		os.Exit(1)
+	}
+}
+
+// Every calls f every d until ctx ends (periodic housekeeping: flushes,
+// pruning).
+func Every(ctx context.Context, d time.Duration, f func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f()
+		}
 	}
 }

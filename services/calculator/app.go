@@ -22,6 +22,7 @@ import (
 	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/metrics"
 	"github.com/distsum/distsum/libs/outbox"
+	"github.com/distsum/distsum/libs/service"
 	"github.com/distsum/distsum/proto/calculatorpb"
 	"github.com/distsum/distsum/services/calculator/internal/relay"
 	"github.com/distsum/distsum/services/calculator/internal/server"
@@ -181,14 +182,7 @@ func (a *App) Run(ctx context.Context) error {
 // prune deletes published events past retention and expired idempotency
 // keys, so the outbox stays bounded.
 func (a *App) prune(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	service.Every(ctx, time.Minute, func() {
 		now := time.Now()
 		ev, keys, err := a.store.Prune(ctx, now.Add(-a.cfg.Retention), now.Add(-a.cfg.IdempotencyTTL))
 		if err != nil {
@@ -196,5 +190,5 @@ func (a *App) prune(ctx context.Context) {
 		} else if ev+keys > 0 {
 			a.log.Debug("outbox pruned", "events", ev, "keys", keys)
 		}
-	}
+	})
 }

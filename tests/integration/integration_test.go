@@ -67,17 +67,11 @@ func TestTotalsKill9MidStream(t *testing.T) {
 	totals := testkit.StartTotals(t, k.Bootstrap())
 	o := testkit.NewOracle()
 	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "totals-kill", Workers: 32, Seed: 2}
-	done := make(chan error, 1)
-	go func() { done <- w.Run(context.Background(), 12000) }()
-	for i := 1; i <= 3; i++ {
-		waitDone(t, w, int64(i*3000))
+	underLoad(t, w, 12000, 3, func() {
 		totals.Kill()
 		time.Sleep(200 * time.Millisecond)
 		totals.Restart(t)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	})
 	settle(t, totals, o)
 }
 
@@ -103,16 +97,10 @@ func TestCalculatorKill9BeforePublish(t *testing.T) {
 	// And kill -9 while publishing: some events are acknowledged by Kafka but
 	// not yet marked, so they are published again and must be skipped.
 	w = &testkit.Workload{Client: client, Oracle: o, Prefix: "mid-publish", Workers: 32, Seed: 4}
-	done := make(chan error, 1)
-	go func() { done <- w.Run(context.Background(), 9000) }()
-	for i := 1; i <= 3; i++ {
-		waitDone(t, w, int64(i*2000))
+	underLoad(t, w, 9000, 3, func() {
 		calc.Kill()
 		calc.Restart(t)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	})
 	settle(t, totals, o)
 }
 
@@ -220,6 +208,21 @@ func TestCorruptStateStopsTotalsWithAClearError(t *testing.T) {
 	}
 }
 
+// underLoad runs n Adds and calls fault each time another n/(faults+1) of
+// them are acknowledged, so every fault lands mid-stream.
+func underLoad(t *testing.T, w *testkit.Workload, n, faults int, fault func()) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- w.Run(context.Background(), n) }()
+	for i := 1; i <= faults; i++ {
+		waitDone(t, w, int64(i*n/(faults+1)))
+		fault()
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
 func waitDone(t *testing.T, w *testkit.Workload, n int64) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
@@ -240,17 +243,13 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	totals := testkit.StartTotals(t, k.Bootstrap())
 	o := testkit.NewOracle()
 	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "sigterm", Workers: 32, Seed: 7}
-	done := make(chan error, 1)
-	go func() { done <- w.Run(context.Background(), 6000) }()
-	waitDone(t, w, 2000)
-	calc.Stop()
-	calc.Restart(t)
-	waitDone(t, w, 4000)
-	totals.Stop()
-	totals.Restart(t)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stops := []*testkit.Process{calc.Process, totals.Process}
+	underLoad(t, w, 6000, 2, func() {
+		p := stops[0]
+		stops = stops[1:]
+		p.Stop()
+		p.Restart(t)
+	})
 	settle(t, totals, o)
 }
 

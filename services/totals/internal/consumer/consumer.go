@@ -19,6 +19,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/distsum/distsum/libs/filestore"
+	"github.com/distsum/distsum/libs/service"
 	"github.com/distsum/distsum/libs/sumevent"
 	"github.com/distsum/distsum/services/totals/internal/ledger"
 )
@@ -54,7 +55,7 @@ func New(newGroup func() (sarama.ConsumerGroup, error), topic string, l *ledger.
 func (c *Consumer) Run(ctx context.Context) error {
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	flushed := make(chan struct{})
-	go func() { defer close(flushed); c.flushLoop(flushCtx) }()
+	go func() { defer close(flushed); service.Every(flushCtx, c.flushInterval, c.Flush) }()
 	defer func() {
 		stopFlush()
 		<-flushed
@@ -185,19 +186,6 @@ func (c *Consumer) handle(msg *sarama.ConsumerMessage) error {
 			"partition", msg.Partition, "offset", msg.Offset)
 	}
 	return nil
-}
-
-func (c *Consumer) flushLoop(ctx context.Context) {
-	t := time.NewTicker(c.flushInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			c.Flush()
-		}
-	}
 }
 
 // Flush saves the working state if it changed, publishes it to readers, and
