@@ -15,6 +15,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -199,9 +200,15 @@ func run(t *testing.T, name string, o options, seed uint64, schedule []fault) re
 	start := time.Now()
 	s := startSystem(t, o)
 	hist := newHistory(t, name)
+	// Registered after the containers, so it runs before they are removed.
+	t.Cleanup(func() {
+		if t.Failed() {
+			hist.saveLogs(map[string]testcontainers.Container{"calculator": s.calc.Container, "totals": s.totals.Container, "kafka": s.kafka.Container})
+		}
+	})
 	n := adds()
 	oracle := testkit.NewOracle()
-	w := &testkit.Workload{Client: s.client, Oracle: oracle, Prefix: fmt.Sprintf("%s-%d", name, seed), Workers: 32, Seed: seed, Rate: rate(), OnAck: hist.ack}
+	w := &testkit.Workload{Client: s.client, Oracle: oracle, Prefix: fmt.Sprintf("%s-%d", name, seed), Workers: 32, Seed: seed, Rate: rate(), OnAck: hist.ack, OnFailure: hist.failure}
 	done := make(chan error, 1)
 	// The load runs until every fault is healed and at least n Adds are
 	// acknowledged, so no fault happens after the load.
@@ -370,16 +377,18 @@ func waitBacklogZero(t *testing.T, s *system) {
 	t.Fatalf("outbox backlog not back to zero: %s", last)
 }
 
-// history keeps every acknowledged Add and every fault of a run in files, so a
-// failing run can be diagnosed (and replayed with its seed). It is removed
-// when the test passes.
+// history keeps every acknowledged Add, every failed attempt, every fault
+// and (on failure) the services' logs of a run in files, so a failing run can
+// be diagnosed (and replayed with its seed). It is removed when the test
+// passes.
 type history struct {
-	dir    string
-	mu     sync.Mutex
-	acks   *bufio.Writer
-	file   *os.File
-	events *os.File
-	tokens map[string][]uint64 // producer -> acknowledged sequences
+	dir      string
+	mu       sync.Mutex
+	acks     *bufio.Writer
+	file     *os.File
+	failures *os.File
+	events   *os.File
+	tokens   map[string][]uint64 // producer -> acknowledged sequences
 }
 
 func newHistory(t *testing.T, name string) *history {
@@ -402,14 +411,18 @@ func newHistory(t *testing.T, name string) *history {
 	if h.events, err = os.Create(filepath.Join(dir, "events.log")); err != nil {
 		t.Fatal(err)
 	}
+	if h.failures, err = os.Create(filepath.Join(dir, "failed-attempts.log")); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		h.mu.Lock()
 		h.acks.Flush()
 		h.file.Close()
 		h.events.Close()
+		h.failures.Close()
 		h.mu.Unlock()
 		if t.Failed() {
-			t.Logf("history kept in %s (acks.tsv, events.log; service logs are printed above)", dir)
+			t.Logf("history kept in %s (acks.tsv, failed-attempts.log, events.log, <service>.log)", dir)
 			return
 		}
 		os.RemoveAll(dir)
@@ -422,6 +435,27 @@ func (h *history) ack(id string, sum int64, resp *calculatorpb.AddResponse) {
 	defer h.mu.Unlock()
 	fmt.Fprintf(h.acks, "%s\t%s\t%d\t%s\t%v\n", time.Now().Format(time.RFC3339Nano), id, sum, resp.GetToken(), resp.GetReplayed())
 	h.tokens[resp.GetProducerId()] = append(h.tokens[resp.GetProducerId()], resp.GetSequence())
+}
+
+func (h *history) failure(id string, attempt int, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fmt.Fprintf(h.failures, "%s %s attempt=%d %v\n", time.Now().Format(time.RFC3339Nano), id, attempt, err)
+}
+
+// saveLogs writes each container's whole log next to the history.
+func (h *history) saveLogs(ctrs map[string]testcontainers.Container) {
+	for name, c := range ctrs {
+		rc, err := c.Logs(context.Background())
+		if err != nil {
+			continue
+		}
+		if f, err := os.Create(filepath.Join(h.dir, name+".log")); err == nil {
+			io.Copy(f, rc) //nolint:errcheck // best effort diagnosis
+			f.Close()
+		}
+		rc.Close()
+	}
 }
 
 func (h *history) event(format string, args ...any) {

@@ -88,6 +88,9 @@ type Workload struct {
 	// OnAck, if set, is called for every acknowledged Add (history for
 	// diagnosis); it must be safe for concurrent use.
 	OnAck func(requestID string, sum int64, resp *calculatorpb.AddResponse)
+	// OnFailure, if set, is called for every failed attempt (then retried
+	// with the same request_id unless the error is final).
+	OnFailure func(requestID string, attempt int, err error)
 	// Rate paces the Adds (per second, all workers together); 0 sends as
 	// fast as the workers can.
 	Rate float64
@@ -149,6 +152,9 @@ func (w *Workload) add(ctx context.Context, id string, a, b int64) error {
 			}
 			w.Done.Add(1)
 			return nil
+		}
+		if w.OnFailure != nil {
+			w.OnFailure(id, attempt, err)
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
