@@ -28,6 +28,12 @@ func startKafka(t *testing.T) *testkit.Kafka {
 	return testkit.StartKafka(t, testkit.WithKafkaTopic(topic, 3))
 }
 
+// startSystem starts a broker and both services against it.
+func startSystem(t *testing.T) (*testkit.Kafka, *testkit.Calculator, *testkit.Totals) {
+	k := startKafka(t)
+	return k, testkit.StartCalculator(t, k.Bootstrap()), testkit.StartTotals(t, k.Bootstrap())
+}
+
 // settle waits until every acknowledged Add is counted and checks the total
 // equals the sum over acknowledged Adds.
 func settle(t *testing.T, totals *testkit.Totals, o *testkit.Oracle) testkit.Stats {
@@ -47,9 +53,7 @@ func settle(t *testing.T, totals *testkit.Totals, o *testkit.Oracle) testkit.Sta
 }
 
 func TestConcurrentAddsGiveTheExactTotal(t *testing.T) {
-	k := startKafka(t)
-	calc := testkit.StartCalculator(t, k.Bootstrap())
-	totals := testkit.StartTotals(t, k.Bootstrap())
+	_, calc, totals := startSystem(t)
 	o := testkit.NewOracle()
 	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "concurrent", Workers: 64, Seed: 1}
 	start := time.Now()
@@ -62,9 +66,7 @@ func TestConcurrentAddsGiveTheExactTotal(t *testing.T) {
 }
 
 func TestTotalsKill9MidStream(t *testing.T) {
-	k := startKafka(t)
-	calc := testkit.StartCalculator(t, k.Bootstrap())
-	totals := testkit.StartTotals(t, k.Bootstrap())
+	_, calc, totals := startSystem(t)
 	o := testkit.NewOracle()
 	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "totals-kill", Workers: 32, Seed: 2}
 	underLoad(t, w, 12000, 3, func() {
@@ -76,9 +78,7 @@ func TestTotalsKill9MidStream(t *testing.T) {
 }
 
 func TestCalculatorKill9BeforePublish(t *testing.T) {
-	k := startKafka(t)
-	calc := testkit.StartCalculator(t, k.Bootstrap())
-	totals := testkit.StartTotals(t, k.Bootstrap())
+	k, calc, totals := startSystem(t)
 	client := calc.Client(t)
 	o := testkit.NewOracle()
 
@@ -105,9 +105,7 @@ func TestCalculatorKill9BeforePublish(t *testing.T) {
 }
 
 func TestRetriedRequestIDIsCountedOnce(t *testing.T) {
-	k := startKafka(t)
-	calc := testkit.StartCalculator(t, k.Bootstrap())
-	totals := testkit.StartTotals(t, k.Bootstrap())
+	_, calc, totals := startSystem(t)
 	client := calc.Client(t)
 	ctx := context.Background()
 	req := &calculatorpb.AddRequest{Num1: 40, Num2: 2, RequestId: "order-7f3a"}
@@ -175,9 +173,7 @@ func TestMalformedRecordsAreParkedAndConsumptionGoesOn(t *testing.T) {
 }
 
 func TestCorruptStateStopsTotalsWithAClearError(t *testing.T) {
-	k := startKafka(t)
-	calc := testkit.StartCalculator(t, k.Bootstrap())
-	totals := testkit.StartTotals(t, k.Bootstrap())
+	k, calc, totals := startSystem(t)
 	o := testkit.NewOracle()
 	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "corrupt", Workers: 8, Seed: 6}
 	if err := w.Run(context.Background(), 300); err != nil {
@@ -238,9 +234,7 @@ func waitDone(t *testing.T, w *testkit.Workload, n int64) {
 // finish its batch, totals saves its state; after restarts nothing is lost
 // or counted twice.
 func TestGracefulShutdownUnderLoad(t *testing.T) {
-	k := startKafka(t)
-	calc := testkit.StartCalculator(t, k.Bootstrap())
-	totals := testkit.StartTotals(t, k.Bootstrap())
+	_, calc, totals := startSystem(t)
 	o := testkit.NewOracle()
 	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "sigterm", Workers: 32, Seed: 7}
 	stops := []*testkit.Process{calc.Process, totals.Process}
