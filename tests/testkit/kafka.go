@@ -109,7 +109,7 @@ func KafkaLibsDir() (string, error) {
 	if kafkaLibsDir != "" {
 		return kafkaLibsDir, nil
 	}
-	root, err := kafkaRepoRoot()
+	root, err := RepoRoot()
 	if err != nil {
 		return "", err
 	}
@@ -130,8 +130,10 @@ func KafkaLibsDir() (string, error) {
 	return dir, nil
 }
 
-func kafkaRepoRoot() (string, error) {
-	// DISTSUM_ROOT names the checkout explicitly.
+// RepoRoot is the checkout: DISTSUM_ROOT if set, else the directory of the
+// go.mod of this module found above the working directory (followed through
+// the link Bazel's runfiles hold).
+func RepoRoot() (string, error) {
 	if d := os.Getenv("DISTSUM_ROOT"); d != "" {
 		return d, nil
 	}
@@ -140,16 +142,16 @@ func kafkaRepoRoot() (string, error) {
 		return "", err
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			// In Bazel's runfiles go.mod is a link into the checkout.
-			if real, err := filepath.EvalSymlinks(filepath.Join(dir, "go.mod")); err == nil {
+		mod := filepath.Join(dir, "go.mod")
+		if b, err := os.ReadFile(mod); err == nil && strings.Contains(string(b), "module github.com/distsum/distsum\n") {
+			if real, err := filepath.EvalSymlinks(mod); err == nil {
 				return filepath.Dir(real), nil
 			}
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("go.mod not found above the working directory")
+			return "", errors.New("repository root (go.mod of github.com/distsum/distsum) not found above the working directory")
 		}
 		dir = parent
 	}
@@ -182,7 +184,7 @@ func StartKafka(t testing.TB, opts ...KafkaOption) *Kafka {
 	if err != nil {
 		t.Fatalf("kafka jars: %v", err)
 	}
-	root, err := kafkaRepoRoot()
+	root, err := RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func ServiceBinaries(t testing.TB) Binaries {
 			built = Binaries{Calculator: c, Totals: tt}
 			return
 		}
-		root, err := kafkaRepoRoot()
+		root, err := RepoRoot()
 		if err != nil {
 			buildErr = err
 			return

@@ -2,9 +2,7 @@ package infra
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/distsum/distsum/tests/testkit"
 )
 
 // E2EEnv is the variable that requests the end-to-end suites.
@@ -48,31 +48,7 @@ func RepoRoot(t testing.TB) string {
 	return dir
 }
 
-func repoRoot() (string, error) {
-	// DISTSUM_ROOT names the checkout explicitly (its scripts/ build the images).
-	if d := os.Getenv("DISTSUM_ROOT"); d != "" {
-		return d, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.Contains(b, []byte("module github.com/distsum/distsum")) {
-			// In Bazel's runfiles go.mod is a link into the checkout.
-			if real, err := filepath.EvalSymlinks(filepath.Join(dir, "go.mod")); err == nil {
-				return filepath.Dir(real), nil
-			}
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("repository root (go.mod of github.com/distsum/distsum) not found above the working directory")
-		}
-		dir = parent
-	}
-}
+func repoRoot() (string, error) { return testkit.RepoRoot() }
 
 // EnsureEngine makes a Docker engine available to testcontainers-go. It skips the test unless
 // E2E=1. If DOCKER_HOST answers, it is used; otherwise scripts/docker-engine.sh start runs and
