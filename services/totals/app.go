@@ -124,14 +124,16 @@ func (a *App) Run(ctx context.Context) error {
 		a.log.Error("http server failed", "err", err)
 	case err = <-consumed:
 		a.log.Error("consumer stopped", "err", err)
-		consumed <- err
+		consumed = nil // already returned
 	}
 	a.log.Info("shutting down")
 	stopConsuming()
-	select {
-	case <-consumed:
-	case <-time.After(a.cfg.ShutdownTimeout):
-		a.log.Warn("consumer did not stop in time")
+	if consumed != nil {
+		select {
+		case <-consumed:
+		case <-time.After(a.cfg.ShutdownTimeout):
+			a.log.Warn("consumer did not stop in time")
+		}
 	}
 	a.consumer.Flush()
 	shCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/big"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -218,9 +219,8 @@ func (c *Consumer) Flush() {
 	for _, a := range accepted {
 		c.m.endToEnd.Observe(now.Sub(time.Unix(0, a)).Seconds())
 	}
-	if v, ok := new(bigFloat).SetString(s.Total); ok {
-		c.m.total.Set(v)
-	}
+	total, _ := new(big.Float).SetInt(c.ledger.View().Total).Float64()
+	c.m.total.Set(total)
 	if sp := c.session.Load(); sp != nil {
 		sess := *sp
 		dirty := false

@@ -1,10 +1,6 @@
 package consumer
 
-import (
-	"math/big"
-
-	"github.com/prometheus/client_golang/prometheus"
-)
+import "github.com/prometheus/client_golang/prometheus"
 
 // Metrics are the totals_* metrics.
 type Metrics struct {
@@ -34,15 +30,4 @@ func NewMetrics(reg prometheus.Registerer, gaps, held func() float64) *Metrics {
 	heldF := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "totals_held_events", Help: "Events held ahead of a missing one (a value that stays above 0 means events are missing upstream)."}, held)
 	reg.MustRegister(m.applied, m.duplicates, m.malformed, m.flushes, m.flushErrors, m.lag, m.endToEnd, m.flushDuration, m.total, gapsF, heldF)
 	return m
-}
-
-type bigFloat struct{}
-
-func (bigFloat) SetString(s string) (float64, bool) {
-	f, ok := new(big.Float).SetString(s)
-	if !ok {
-		return 0, false
-	}
-	v, _ := f.Float64()
-	return v, true
 }
