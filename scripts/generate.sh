@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # Regenerates checked-in code: protobuf/gRPC stubs and wire injectors.
-# `make generate` runs it; `make check-generated` fails when the result differs
-# from what is committed.
+# `make generate` runs it; `scripts/generate.sh --check` (make check-generated)
+# fails when regenerating changes any generated file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+generated() { ls proto/calculatorpb/*.pb.go services/*/wire_gen.go 2>/dev/null; }
+if [[ "${1:-}" == "--check" ]]; then
+  before=$(mktemp -d)
+  trap 'rm -rf "$before"' EXIT
+  for f in $(generated); do mkdir -p "$before/$(dirname "$f")" && cp "$f" "$before/$f"; done
+  "$0"
+  stale=0
+  for f in $(generated); do
+    cmp -s "$f" "$before/$f" || { echo "stale generated file: $f (run 'make generate' and commit)" >&2; stale=1; }
+  done
+  exit $stale
+fi
 root=$PWD
 bin="$root/.cache/bin"
 mkdir -p "$bin"
