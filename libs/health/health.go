@@ -14,6 +14,9 @@ import (
 // Check returns nil when its dependency is usable.
 type Check func(ctx context.Context) error
 
+// Checks are a service's readiness checks by name.
+type Checks map[string]Check
+
 // Checker runs named readiness checks.
 type Checker struct {
 	mu      sync.RWMutex

@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	grpchealth "google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
 func TestReadiness(t *testing.T) {
@@ -50,4 +53,39 @@ func TestPolled(t *testing.T) {
 	waitFor(true)
 	fail.Store(true)
 	waitFor(false)
+}
+
+// The gRPC health status follows the same checks as /readyz.
+func TestSyncGRPCFollowsReadiness(t *testing.T) {
+	c := New(time.Second)
+	var down atomic.Bool
+	c.Add("outbox", func(context.Context) error {
+		if down.Load() {
+			return errors.New("disk full")
+		}
+		return nil
+	})
+	hs := grpchealth.NewServer()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.SyncGRPC(ctx, hs, 5*time.Millisecond, "CalculatorService")
+	waitFor := func(want healthpb.HealthCheckResponse_ServingStatus) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			r, err := hs.Check(ctx, &healthpb.HealthCheckRequest{Service: "CalculatorService"})
+			if err == nil && r.Status == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("gRPC health never became %v (last %v, %v)", want, r, err)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	waitFor(healthpb.HealthCheckResponse_SERVING)
+	down.Store(true)
+	waitFor(healthpb.HealthCheckResponse_NOT_SERVING)
+	down.Store(false)
+	waitFor(healthpb.HealthCheckResponse_SERVING)
 }

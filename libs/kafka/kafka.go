@@ -1,6 +1,7 @@
 // Package kafka holds the Kafka client settings shared by the services: one place that decides
 // how the calculator's relay produces (idempotent, acks=all, ordered) and how the totals service
-// consumes (read_committed, manual offsets), plus topic creation and a readiness probe.
+// consumes (read_committed, manual offsets), the Kafka settings both take (one flag group), plus
+// topic creation and a readiness probe.
 //
 // The settings are tested against a real single-node KRaft Apache Kafka 4.1.1 broker in
 // tests/testkit (kafka_test.go) and with sarama's in-process mock broker here.
@@ -11,10 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/distsum/distsum/libs/config"
+	"github.com/distsum/distsum/libs/health"
+	"github.com/distsum/distsum/libs/retry"
 )
 
 // Version is the Kafka protocol version the clients are configured for: the release line of
@@ -27,16 +31,46 @@ var Version = sarama.V4_1_0_0
 // DefaultBrokers is the broker list for a local `make up`.
 const DefaultBrokers = "127.0.0.1:9092"
 
-// ParseBrokers splits a comma-separated broker list ("h1:9092, h2:9092"), trimming spaces and
-// dropping empty entries. An empty string gives nil.
-func ParseBrokers(s string) []string {
-	var out []string
-	for _, b := range strings.Split(s, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			out = append(out, b)
-		}
+// DefaultTopic is the topic of the sum events.
+const DefaultTopic = "calculator-sum-topic"
+
+// Settings are the Kafka settings both services take.
+type Settings struct {
+	Brokers    []string
+	Topic      string
+	Partitions int // used when a service has to create the topic
+}
+
+// Flags defines the settings on s (KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_TOPIC_PARTITIONS).
+func (k *Settings) Flags(s *config.Set) {
+	s.ListVar(&k.Brokers, "kafka-brokers", "KAFKA_BROKERS", DefaultBrokers, "comma-separated Kafka bootstrap brokers")
+	s.StringVar(&k.Topic, "kafka-topic", "KAFKA_TOPIC", DefaultTopic, "topic of the sum events")
+	s.IntVar(&k.Partitions, "kafka-partitions", "KAFKA_TOPIC_PARTITIONS", 3, "partitions when the topic has to be created")
+}
+
+// Validate reports a setting that cannot work.
+func (k Settings) Validate() error {
+	switch {
+	case len(k.Brokers) == 0:
+		return errors.New("no Kafka brokers given")
+	case k.Topic == "":
+		return errors.New("no Kafka topic given")
+	case k.Partitions < 1:
+		return errors.New("topic partitions must be positive")
 	}
-	return out
+	return nil
+}
+
+// EnsureTopic creates the settings' topic (replication factor 1) if it does not exist; see the
+// function EnsureTopic.
+func (k Settings) EnsureTopic(ctx context.Context, log *slog.Logger) error {
+	return EnsureTopic(ctx, log, k.Brokers, k.Topic, int32(k.Partitions), 1)
+}
+
+// ReadyCheck is a readiness check that the brokers answer, polled in the background every 2 s
+// until ctx ends, so that probes read the last result instead of each opening connections.
+func (k Settings) ReadyCheck(ctx context.Context) health.Check {
+	return health.Poll(ctx, 2*time.Second, func(ctx context.Context) error { return Ping(ctx, k.Brokers) }).Check
 }
 
 func baseConfig(clientID string) *sarama.Config {
@@ -122,7 +156,8 @@ func adminConfig() *sarama.Config {
 	return c
 }
 
-// retryDelay is the pause between attempts of EnsureTopic and the leader wait.
+// retryDelay is the first pause between attempts of EnsureTopic (doubling up to 5 s); the wait
+// for leaders polls at a fifth of it.
 var retryDelay = 250 * time.Millisecond
 
 // EnsureTopic creates topic with the given partitions and replication factor if it does not
@@ -130,7 +165,7 @@ var retryDelay = 250 * time.Millisecond
 // logged), then waits until every partition has a leader, so that the first produce does not
 // fail with LEADER_NOT_AVAILABLE. It retries while the brokers are unreachable or not ready,
 // until ctx ends.
-func EnsureTopic(ctx context.Context, brokers []string, topic string, partitions int32, replication int16) error {
+func EnsureTopic(ctx context.Context, log *slog.Logger, brokers []string, topic string, partitions int32, replication int16) error {
 	if len(brokers) == 0 {
 		return errors.New("kafka: no brokers")
 	}
@@ -138,22 +173,21 @@ func EnsureTopic(ctx context.Context, brokers []string, topic string, partitions
 		return errors.New("kafka: empty topic name")
 	}
 	var lastErr error
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("kafka: ensure topic %q: %w (last error: %v)", topic, ctx.Err(), lastErr)
-			case <-time.After(retryDelay):
-			}
-		}
-		lastErr = ensureTopicOnce(ctx, brokers, topic, partitions, replication)
-		if lastErr == nil {
-			return nil
-		}
+	_, err := retry.Until(ctx, retry.Policy(retryDelay, 5*time.Second), func() (struct{}, error) {
+		lastErr = ensureTopicOnce(ctx, log, brokers, topic, partitions, replication)
 		var fatal fatalError
 		if errors.As(lastErr, &fatal) {
-			return fmt.Errorf("kafka: ensure topic %q: %w", topic, fatal.err)
+			return struct{}{}, retry.Permanent(fatal.err)
 		}
+		return struct{}{}, lastErr
+	}, nil)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("kafka: ensure topic %q: %w (last error: %v)", topic, ctx.Err(), lastErr)
+	default:
+		return fmt.Errorf("kafka: ensure topic %q: %w", topic, err)
 	}
 }
 
@@ -162,7 +196,7 @@ type fatalError struct{ err error }
 
 func (f fatalError) Error() string { return f.err.Error() }
 
-func ensureTopicOnce(ctx context.Context, brokers []string, topic string, partitions int32, replication int16) error {
+func ensureTopicOnce(ctx context.Context, log *slog.Logger, brokers []string, topic string, partitions int32, replication int16) error {
 	admin, err := sarama.NewClusterAdmin(brokers, adminConfig())
 	if err != nil {
 		return err
@@ -172,7 +206,7 @@ func ensureTopicOnce(ctx context.Context, brokers []string, topic string, partit
 	err = admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: partitions, ReplicationFactor: replication}, false)
 	switch {
 	case err == nil:
-		slog.Info("kafka topic created", "topic", topic, "partitions", partitions, "replication", replication)
+		log.Info("kafka topic created", "topic", topic, "partitions", partitions, "replication", replication)
 	case errors.Is(err, sarama.ErrTopicAlreadyExists):
 	case errors.Is(err, sarama.ErrInvalidPartitions), errors.Is(err, sarama.ErrInvalidReplicationFactor),
 		errors.Is(err, sarama.ErrInvalidTopic), errors.Is(err, sarama.ErrTopicAuthorizationFailed),
@@ -190,14 +224,12 @@ func ensureTopicOnce(ctx context.Context, brokers []string, topic string, partit
 		}
 		if ready, n := topicReady(md, topic); ready {
 			if n != int(partitions) {
-				slog.Warn("kafka topic exists with a different partition count", "topic", topic, "partitions", n, "wanted", partitions)
+				log.Warn("kafka topic exists with a different partition count", "topic", topic, "partitions", n, "wanted", partitions)
 			}
 			return nil
 		}
-		select {
-		case <-ctx.Done():
+		if !retry.Sleep(ctx, retryDelay/5) {
 			return fmt.Errorf("partitions of %q have no leader yet: %w", topic, ctx.Err())
-		case <-time.After(retryDelay / 5):
 		}
 	}
 }

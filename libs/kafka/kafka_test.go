@@ -3,6 +3,8 @@ package kafka
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"reflect"
 	"testing"
@@ -11,20 +13,7 @@ import (
 	"github.com/IBM/sarama"
 )
 
-func TestParseBrokers(t *testing.T) {
-	for in, want := range map[string][]string{
-		"":                          nil,
-		" , ,":                      nil,
-		"127.0.0.1:9092":            {"127.0.0.1:9092"},
-		" a:1 ,b:2,, c:3 ":          {"a:1", "b:2", "c:3"},
-		"127.0.0.1:9092,":           {"127.0.0.1:9092"},
-		"host-a:9092,host-b:9092\n": {"host-a:9092", "host-b:9092"},
-	} {
-		if got := ParseBrokers(in); !reflect.DeepEqual(got, want) {
-			t.Errorf("ParseBrokers(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestProducerConfig(t *testing.T) {
 	c := ProducerConfig("calc-1")
@@ -143,7 +132,7 @@ func TestEnsureTopicCreates(t *testing.T) {
 	b := mockCluster(t, "", "sums", 3, createResponse("sums", sarama.ErrNoError))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := EnsureTopic(ctx, []string{b.Addr()}, "sums", 3, 1); err != nil {
+	if err := EnsureTopic(ctx, quiet, []string{b.Addr()}, "sums", 3, 1); err != nil {
 		t.Fatal(err)
 	}
 	if n := requests(b, "CreateTopicsRequest"); n != 1 {
@@ -163,7 +152,7 @@ func TestEnsureTopicAlreadyExists(t *testing.T) {
 	b := mockCluster(t, "", "sums", 3, createResponse("sums", sarama.ErrTopicAlreadyExists))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := EnsureTopic(ctx, []string{b.Addr()}, "sums", 3, 1); err != nil {
+	if err := EnsureTopic(ctx, quiet, []string{b.Addr()}, "sums", 3, 1); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -173,7 +162,7 @@ func TestEnsureTopicFatalError(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
-	err := EnsureTopic(ctx, []string{b.Addr()}, "sums", 3, 3)
+	err := EnsureTopic(ctx, quiet, []string{b.Addr()}, "sums", 3, 3)
 	if !errors.Is(err, sarama.ErrInvalidReplicationFactor) {
 		t.Fatalf("err = %v, want ErrInvalidReplicationFactor", err)
 	}
@@ -187,7 +176,7 @@ func TestEnsureTopicWaitsForBroker(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- EnsureTopic(ctx, []string{addr}, "sums", 3, 1) }()
+	go func() { done <- EnsureTopic(ctx, quiet, []string{addr}, "sums", 3, 1) }()
 
 	time.Sleep(700 * time.Millisecond)
 	select {
@@ -205,7 +194,7 @@ func TestEnsureTopicContextEnds(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := EnsureTopic(ctx, []string{freeAddr(t)}, "sums", 3, 1)
+	err := EnsureTopic(ctx, quiet, []string{freeAddr(t)}, "sums", 3, 1)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want deadline exceeded", err)
 	}

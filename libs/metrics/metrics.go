@@ -6,13 +6,13 @@ package metrics
 
 import (
 	"net/http"
-	"strconv"
-	"time"
+	"sync"
 
 	"github.com/gorilla/mux"
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -40,29 +40,35 @@ func NewGRPCServerMetrics(reg prometheus.Registerer) *grpcprom.ServerMetrics {
 }
 
 // HTTPMetrics records http_requests_total and http_request_duration_seconds
-// labelled by route template (not raw path, which would explode cardinality).
+// labelled by route template (not raw path, which would explode cardinality),
+// with promhttp's instrumentation for the method and status code.
 type HTTPMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	routes   sync.Map // route template -> routeMetrics
+}
+
+type routeMetrics struct {
+	requests *prometheus.CounterVec
+	duration prometheus.ObserverVec
 }
 
 // NewHTTPMetrics registers the REST metrics on reg.
 func NewHTTPMetrics(reg prometheus.Registerer) *HTTPMetrics {
-	m := &HTTPMetrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+	f := promauto.With(reg)
+	return &HTTPMetrics{
+		requests: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "http_requests_total", Help: "HTTP requests by route template, method and status code.",
 		}, []string{"route", "method", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		duration: f.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "http_request_duration_seconds", Help: "HTTP request latency by route template and method.",
 			Buckets: LatencyBuckets,
 		}, []string{"route", "method"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
-	return m
 }
 
-// Middleware instruments a gorilla/mux router (use with router.Use).
-// Requests that match no route are labelled "unmatched".
+// Middleware instruments a gorilla/mux router (use with router.Use), by the
+// template of the route that matched.
 func (m *HTTPMetrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		route := "unmatched"
@@ -71,33 +77,17 @@ func (m *HTTPMetrics) Middleware(next http.Handler) http.Handler {
 				route = tpl
 			}
 		}
-		m.Wrap(route, next).ServeHTTP(w, r)
+		rm := m.route(route)
+		promhttp.InstrumentHandlerCounter(rm.requests, promhttp.InstrumentHandlerDuration(rm.duration, next)).ServeHTTP(w, r)
 	})
 }
 
-// Wrap instruments one handler under a fixed route label.
-func (m *HTTPMetrics) Wrap(route string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.code)).Inc()
-		m.duration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.code = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
+// route returns the metrics curried with the route label, made once a route.
+func (m *HTTPMetrics) route(route string) routeMetrics {
+	if rm, ok := m.routes.Load(route); ok {
+		return rm.(routeMetrics)
 	}
+	l := prometheus.Labels{"route": route}
+	rm, _ := m.routes.LoadOrStore(route, routeMetrics{requests: m.requests.MustCurryWith(l), duration: m.duration.MustCurryWith(l)})
+	return rm.(routeMetrics)
 }

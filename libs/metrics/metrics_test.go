@@ -19,7 +19,7 @@ func TestHTTPMetricsLabelByRouteTemplate(t *testing.T) {
 	for _, p := range []string{"/items/1", "/items/2"} {
 		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, p, nil))
 	}
-	if got := testutil.ToFloat64(m.requests.WithLabelValues("/items/{id}", "GET", "418")); got != 2 {
+	if got := testutil.ToFloat64(m.requests.WithLabelValues("/items/{id}", "get", "418")); got != 2 {
 		t.Fatalf("http_requests_total{route=/items/{id}} = %v, want 2", got)
 	}
 	rec := httptest.NewRecorder()

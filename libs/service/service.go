@@ -1,6 +1,8 @@
-// Package service is the shared main of the services: parse settings, set up
-// the JSON logger, wire the application, run it until SIGINT or SIGTERM, and
-// exit with a status that says whether it stopped cleanly.
+// Package service is what every service's main shares: its operational
+// settings (one flag group), the JSON logger, the ops surface (metrics
+// registry, /metrics, /healthz, /readyz) as one wire provider set, and Main,
+// which parses the settings, wires the application and runs it until SIGINT
+// or SIGTERM.
 package service
 
 import (
@@ -14,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/distsum/distsum/libs/logging"
+	"github.com/distsum/distsum/libs/config"
 )
 
 // App runs until its context ends.
@@ -22,9 +24,34 @@ type App interface {
 	Run(ctx context.Context) error
 }
 
+// Ops are the operational settings every service has.
+type Ops struct {
+	// HTTPAddr serves /metrics, /healthz and /readyz (and totals' REST API).
+	HTTPAddr        string
+	ShutdownTimeout time.Duration
+	LogLevel        slog.Level
+}
+
+// Flags defines the settings on s: -http-addr ($PREFIX_HTTP_ADDR),
+// -shutdown-timeout ($PREFIX_SHUTDOWN_TIMEOUT) and -log-level ($LOG_LEVEL).
+func (o *Ops) Flags(s *config.Set, prefix, httpAddr, httpUsage string) {
+	s.StringVar(&o.HTTPAddr, "http-addr", prefix+"_HTTP_ADDR", httpAddr, httpUsage)
+	s.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", prefix+"_SHUTDOWN_TIMEOUT", 15*time.Second, "grace period on SIGTERM")
+	o.LogLevel = slog.LevelInfo
+	s.TextVar(&o.LogLevel, "log-level", "LOG_LEVEL", "debug, info, warn or error")
+}
+
+// NewLogger returns a JSON logger to stderr tagged with the service name,
+// and makes it the default.
+func NewLogger(name string, level slog.Level) *slog.Logger {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("service", name)
+	slog.SetDefault(log)
+	return log
+}
+
 // Main runs a service and exits the process: 2 for bad settings, 1 when it
 // cannot start or fails, 0 after a graceful stop.
-func Main[C any, A App](name string, load func(args []string) (C, error), level func(C) string,
+func Main[C any, A App](name string, load func(args []string) (C, error), ops func(C) Ops,
 	wire func(ctx context.Context, cfg C, log *slog.Logger) (A, func(), error)) {
 	cfg, err := load(os.Args[1:])
 	if errors.Is(err, flag.ErrHelp) {
@@ -34,7 +61,7 @@ func Main[C any, A App](name string, load func(args []string) (C, error), level 
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(2)
 	}
-	log := logging.New(name, level(cfg))
+	log := NewLogger(name, ops(cfg).LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	app, cleanup, err := wire(ctx, cfg, log)
@@ -46,20 +73,5 @@ func Main[C any, A App](name string, load func(args []string) (C, error), level 
 	cleanup()
 	if err != nil {
 		os.Exit(1)
-	}
-}
-
-// Every calls f every d until ctx ends (periodic housekeeping: flushes,
-// pruning).
-func Every(ctx context.Context, d time.Duration, f func()) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			f()
-		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -319,7 +320,7 @@ func (k *Kafka) CreateTopic(t testing.TB, name string, partitions int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := kafka.EnsureTopic(ctx, k.Brokers(), name, int32(partitions), 1); err != nil {
+	if err := kafka.EnsureTopic(ctx, slog.Default(), k.Brokers(), name, int32(partitions), 1); err != nil {
 		t.Fatalf("kafka: create topic %s: %v", name, err)
 	}
 }

@@ -3,6 +3,7 @@ package testkit
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"sync"
 	"testing"
@@ -169,7 +170,7 @@ func TestKafkaSaramaVersions(t *testing.T) {
 	k.Restart(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := kafka.EnsureTopic(ctx, k.Brokers(), "versions-"+kafka.Version.String(), 1, 1); err != nil {
+	if err := kafka.EnsureTopic(ctx, slog.Default(), k.Brokers(), "versions-"+kafka.Version.String(), 1, 1); err != nil {
 		t.Fatalf("after graceful restart: %v", err)
 	}
 	t.Logf("MEASURED restart after graceful stop: %v", k.LastStartDuration().Round(time.Millisecond))
@@ -187,7 +188,7 @@ func ensureTopicVersion(ctx context.Context, brokers []string, topic string, v s
 		return err
 	}
 	// Leaders, via the shared helper (which uses the default version).
-	return kafka.EnsureTopic(ctx, brokers, topic, 1, 1)
+	return kafka.EnsureTopic(ctx, slog.Default(), brokers, topic, 1, 1)
 }
 
 // produceKeyed sends count messages "from..from+count-1" with one key and waits for every ack.

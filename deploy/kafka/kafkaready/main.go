@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/distsum/distsum/libs/config"
 	"github.com/distsum/distsum/libs/kafka"
 )
 
@@ -22,7 +23,7 @@ func main() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	list := kafka.ParseBrokers(*brokers)
+	list := config.SplitList(*brokers)
 	var err error
 	for {
 		pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
