@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates checked-in code: protobuf/gRPC stubs and wire injectors.
+# Regenerates checked-in code: protobuf/gRPC stubs and wire injectors, through
+# the //go:generate directives (proto/calculatorpb/generate.go, and the one wire
+# writes into each services/*/wire_gen.go), with the pinned generators on PATH.
 # `make generate` runs it; `scripts/generate.sh --check` (make check-generated)
 # fails when regenerating changes any generated file.
 set -euo pipefail
@@ -27,14 +29,7 @@ if ! command -v protoc >/dev/null; then
 fi
 [ -x "$bin/protoc-gen-go" ] || GOBIN="$bin" go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 [ -x "$bin/protoc-gen-go-grpc" ] || GOBIN="$bin" go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
-[ -x "$bin/wire" ] || GOBIN="$bin" go install github.com/google/wire/cmd/wire@v0.7.0
+# wire runs at the version go.mod requires (its directive is `go run`).
 
-protoc -I proto \
-  --go_out=proto/calculatorpb --go_opt=paths=source_relative \
-  --go-grpc_out=proto/calculatorpb --go-grpc_opt=paths=source_relative \
-  proto/calculator.proto
-
-for svc in services/calculator services/totals; do
-  [ -f "$svc/wire.go" ] && (cd "$svc" && wire gen . >/dev/null)
-done
+go generate ./proto/... ./services/... 2> >(grep -v '^wire: .*: wrote ' >&2)
 gofmt -l $(ls -d proto services 2>/dev/null) | { ! grep .; } || { echo "generated code is not gofmt-clean" >&2; exit 1; }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"time"
 )
 
 func TestEncodeDecodeRoundTrip(t *testing.T) {
@@ -74,5 +75,22 @@ func TestToken(t *testing.T) {
 		if _, err := ParseToken(bad); err == nil {
 			t.Errorf("ParseToken(%q) accepted", bad)
 		}
+	}
+}
+
+func TestMessageIsKeyedByProducer(t *testing.T) {
+	e := Event{ProducerID: "calc-x", Sequence: 9, Num1: 1, Num2: 2, Sum: 3, AcceptedAt: time.Now().UnixNano()}
+	m, err := Message("calculator-sum-topic", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := m.Key.Encode()
+	v, _ := m.Value.Encode()
+	got, err := Decode(v)
+	if string(k) != "calc-x" || err != nil || got.Sequence != 9 || got.Sum != 3 {
+		t.Fatalf("key %q value %+v err %v", k, got, err)
+	}
+	if _, err := Message("t", Event{ProducerID: "p", Sequence: 1, Num1: 1, Num2: 1, Sum: 3}); err == nil {
+		t.Fatal("an event with a wrong sum was encoded")
 	}
 }

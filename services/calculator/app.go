@@ -2,28 +2,29 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
-	"sync"
+	"runtime/debug"
 	"time"
 
-	"github.com/gorilla/mux"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	grpchealth "google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
 
 	"github.com/distsum/distsum/libs/health"
-	"github.com/distsum/distsum/libs/kafka"
+	"github.com/distsum/distsum/libs/lifecycle"
 	"github.com/distsum/distsum/libs/metrics"
-	"github.com/distsum/distsum/libs/outbox"
-	"github.com/distsum/distsum/libs/service"
 	"github.com/distsum/distsum/proto/calculatorpb"
+	"github.com/distsum/distsum/services/calculator/internal/outbox"
 	"github.com/distsum/distsum/services/calculator/internal/relay"
 	"github.com/distsum/distsum/services/calculator/internal/server"
 )
@@ -35,7 +36,7 @@ type App struct {
 	store   *outbox.Store
 	relay   *relay.Relay
 	grpc    *GRPC
-	ops     *OpsServer
+	ops     *http.Server
 	checker *health.Checker
 }
 
@@ -45,14 +46,8 @@ type GRPC struct {
 	Health *grpchealth.Server
 }
 
-// OpsServer serves /metrics, /healthz and /readyz.
-type OpsServer struct{ *http.Server }
-
-// ProvideRegistry returns the metrics registry.
-func ProvideRegistry() *prometheus.Registry { return metrics.NewRegistry() }
-
 // ProvideOutbox opens the outbox and exposes its metrics.
-func ProvideOutbox(cfg Config, reg *prometheus.Registry, log *slog.Logger) (*outbox.Store, func(), error) {
+func ProvideOutbox(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*outbox.Store, func(), error) {
 	s, err := outbox.Open(filepath.Join(cfg.DataDir, "outbox.db"), outbox.Options{
 		ProducerID: cfg.ProducerID, Metrics: outbox.NewCommitMetrics(reg), Logger: log,
 	})
@@ -68,20 +63,35 @@ func ProvideOutbox(cfg Config, reg *prometheus.Registry, log *slog.Logger) (*out
 }
 
 // ProvideRelay builds the outbox-to-Kafka relay.
-func ProvideRelay(cfg Config, store *outbox.Store, reg *prometheus.Registry, log *slog.Logger) *relay.Relay {
-	newPub := relay.KafkaPublisherFactory(cfg.Brokers, cfg.Topic, "calculator-"+store.ProducerID())
+func ProvideRelay(cfg Config, store *outbox.Store, reg prometheus.Registerer, log *slog.Logger) *relay.Relay {
+	newPub := relay.KafkaPublisherFactory(cfg.Kafka.Brokers, cfg.Kafka.Topic, "calculator-"+store.ProducerID())
 	return relay.New(store, newPub, relay.Options{BatchSize: cfg.RelayBatch}, log.With("component", "relay"), relay.NewMetrics(reg))
 }
 
-// ProvideGRPC builds the gRPC server: CalculatorService, health, reflection
-// and the grpc_server_* metrics.
-func ProvideGRPC(store *outbox.Store, reg *prometheus.Registry, log *slog.Logger) *GRPC {
+// ProvideCalculatorService is the Add implementation on the outbox.
+func ProvideCalculatorService(store *outbox.Store, log *slog.Logger) calculatorpb.CalculatorServiceServer {
+	return server.New(store, log)
+}
+
+// ProvideGRPC builds the gRPC server: CalculatorService, health, reflection,
+// the grpc_server_* metrics, and panic recovery (a panicking call gets
+// INTERNAL; the process and the other calls go on).
+func ProvideGRPC(svc calculatorpb.CalculatorServiceServer, reg *prometheus.Registry, log *slog.Logger) *GRPC {
 	m := metrics.NewGRPCServerMetrics(reg)
+	panics := promauto.With(reg).NewCounter(prometheus.CounterOpts{
+		Name: "grpc_server_panics_recovered_total", Help: "gRPC calls whose handler panicked; each was answered INTERNAL.",
+	})
+	recovered := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
+		panics.Inc()
+		log.Error("panic in a gRPC handler", "panic", p, "stack", string(debug.Stack()))
+		return status.Error(codes.Internal, "internal error")
+	})
 	s := grpc.NewServer(
-		grpc.ChainUnaryInterceptor(m.UnaryServerInterceptor()),
+		// Metrics outside recovery, so a recovered panic is counted as INTERNAL.
+		grpc.ChainUnaryInterceptor(m.UnaryServerInterceptor(), recovery.UnaryServerInterceptor(recovered)),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)
-	calculatorpb.RegisterCalculatorServiceServer(s, server.New(store, log))
+	calculatorpb.RegisterCalculatorServiceServer(s, svc)
 	h := grpchealth.NewServer()
 	healthpb.RegisterHealthServer(s, h)
 	reflection.Register(s)
@@ -89,92 +99,56 @@ func ProvideGRPC(store *outbox.Store, reg *prometheus.Registry, log *slog.Logger
 	return &GRPC{Server: s, Health: h}
 }
 
-// ProvideChecker returns the readiness checks: the outbox answers and Kafka
-// is reachable (polled in the background).
-func ProvideChecker(ctx context.Context, cfg Config, store *outbox.Store) *health.Checker {
-	c := health.New(2 * time.Second)
-	c.Add("outbox", store.Ping)
-	c.Add("kafka", health.Poll(ctx, 2*time.Second, func(ctx context.Context) error { return kafka.Ping(ctx, cfg.Brokers) }).Check)
-	return c
-}
-
-// ProvideOpsServer builds the HTTP server for metrics and health.
-func ProvideOpsServer(cfg Config, reg *prometheus.Registry, checker *health.Checker) *OpsServer {
-	r := mux.NewRouter()
-	r.Use(metrics.NewHTTPMetrics(reg).Middleware)
-	r.Handle("/metrics", metrics.Handler(reg)).Methods(http.MethodGet)
-	r.HandleFunc("/healthz", health.Live).Methods(http.MethodGet)
-	r.HandleFunc("/readyz", checker.ReadyHandler).Methods(http.MethodGet)
-	return &OpsServer{&http.Server{Addr: cfg.HTTPAddr, Handler: r, ReadHeaderTimeout: 5 * time.Second}}
+// ProvideChecks are the readiness checks: the outbox answers and Kafka is
+// reachable (polled in the background).
+func ProvideChecks(ctx context.Context, cfg Config, store *outbox.Store) health.Checks {
+	return health.Checks{"outbox": store.Ping, "kafka": cfg.Kafka.ReadyCheck(ctx)}
 }
 
 // NewApp assembles the application.
-func NewApp(cfg Config, log *slog.Logger, store *outbox.Store, r *relay.Relay, g *GRPC, ops *OpsServer, checker *health.Checker) *App {
+func NewApp(cfg Config, log *slog.Logger, store *outbox.Store, r *relay.Relay, g *GRPC, ops *http.Server, checker *health.Checker) *App {
 	return &App{cfg: cfg, log: log, store: store, relay: r, grpc: g, ops: ops, checker: checker}
 }
 
 // Run serves until ctx ends, then shuts down in order: stop taking calls and
-// let in-flight Adds finish, let the relay finish its batch, then return
-// (the outbox is closed by the injector's cleanup).
+// let in-flight Adds finish, let the relay finish its batch, stop the ops
+// server (the outbox is closed by the injector's cleanup).
 func (a *App) Run(ctx context.Context) error {
 	grpcLis, err := net.Listen("tcp", a.cfg.GRPCAddr)
 	if err != nil {
 		return err
 	}
-	httpLis, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	httpLis, err := net.Listen("tcp", a.cfg.Ops.HTTPAddr)
 	if err != nil {
 		grpcLis.Close()
 		return err
 	}
-	errc := make(chan error, 2)
-	go func() { errc <- a.grpc.Server.Serve(grpcLis) }()
-	go func() {
-		if err := a.ops.Serve(httpLis); !errors.Is(err, http.ErrServerClosed) {
-			errc <- err
-		}
-	}()
-
-	relayCtx, stopRelay := context.WithCancel(context.Background())
-	var bg sync.WaitGroup
-	bg.Add(2)
-	go func() {
-		defer bg.Done()
+	g := lifecycle.New(ctx, a.log, a.cfg.Ops.ShutdownTimeout)
+	g.GRPC(a.grpc.Server, grpcLis, a.grpc.Health.Shutdown)
+	g.Go("relay", func(ctx context.Context) error {
 		// The topic is created before the first publish; until Kafka answers,
 		// Adds are still accepted into the outbox.
-		if err := kafka.EnsureTopic(relayCtx, a.cfg.Brokers, a.cfg.Topic, int32(a.cfg.Partitions), 1); err != nil {
-			if relayCtx.Err() == nil {
-				a.log.Error("cannot create the topic", "topic", a.cfg.Topic, "err", err)
-			}
+		if err := a.cfg.Kafka.EnsureTopic(ctx, a.log); err != nil && ctx.Err() == nil {
+			a.log.Error("cannot create the topic", "topic", a.cfg.Kafka.Topic, "err", err)
 		}
-		a.relay.Run(relayCtx)
-	}()
-	go func() { defer bg.Done(); a.prune(relayCtx) }()
-
-	a.grpc.Health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	a.grpc.Health.SetServingStatus("CalculatorService", healthpb.HealthCheckResponse_SERVING)
+		a.relay.Run(ctx)
+		return nil
+	})
+	g.Go("prune", func(ctx context.Context) error {
+		lifecycle.Every(ctx, time.Minute, func() { a.prune(ctx) })
+		return nil
+	})
+	g.Go("grpc-health", func(ctx context.Context) error {
+		a.checker.SyncGRPC(ctx, a.grpc.Health, 2*time.Second, calculatorpb.CalculatorService_ServiceDesc.ServiceName)
+		return nil
+	})
+	g.HTTP(a.ops, httpLis)
 	a.log.Info("calculator started", "grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String(),
-		"producer_id", a.store.ProducerID(), "brokers", a.cfg.Brokers, "topic", a.cfg.Topic)
-
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
+		"producer_id", a.store.ProducerID(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic)
+	err = g.Run()
+	if err != nil {
 		a.log.Error("server failed", "err", err)
 	}
-	a.log.Info("shutting down")
-	a.grpc.Health.Shutdown()
-	stopped := make(chan struct{})
-	go func() { a.grpc.Server.GracefulStop(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-time.After(a.cfg.ShutdownTimeout):
-		a.log.Warn("grace period over; closing remaining calls")
-		a.grpc.Server.Stop()
-	}
-	stopRelay()
-	bg.Wait()
-	shCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	a.ops.Shutdown(shCtx) //nolint:errcheck // closing anyway
 	a.log.Info("calculator stopped")
 	return err
 }
@@ -182,13 +156,11 @@ func (a *App) Run(ctx context.Context) error {
 // prune deletes published events past retention and expired idempotency
 // keys, so the outbox stays bounded.
 func (a *App) prune(ctx context.Context) {
-	service.Every(ctx, time.Minute, func() {
-		now := time.Now()
-		ev, keys, err := a.store.Prune(ctx, now.Add(-a.cfg.Retention), now.Add(-a.cfg.IdempotencyTTL))
-		if err != nil {
-			a.log.Warn("outbox prune failed", "err", err)
-		} else if ev+keys > 0 {
-			a.log.Debug("outbox pruned", "events", ev, "keys", keys)
-		}
-	})
+	now := time.Now()
+	ev, keys, err := a.store.Prune(ctx, now.Add(-a.cfg.Retention), now.Add(-a.cfg.IdempotencyTTL))
+	if err != nil {
+		a.log.Warn("outbox prune failed", "err", err)
+	} else if ev+keys > 0 {
+		a.log.Debug("outbox pruned", "events", ev, "keys", keys)
+	}
 }

@@ -6,5 +6,5 @@ package main
 import "github.com/distsum/distsum/libs/service"
 
 func main() {
-	service.Main("calculator", LoadConfig, func(c Config) string { return c.LogLevel }, InitializeApp)
+	service.Main("calculator", LoadConfig, func(c Config) service.Ops { return c.Ops }, InitializeApp)
 }

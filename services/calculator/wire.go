@@ -5,13 +5,22 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/google/wire"
+	"github.com/gorilla/mux"
+
+	"github.com/distsum/distsum/libs/service"
 )
 
 // InitializeApp wires the calculator. Regenerate wire_gen.go with
 // `make generate` after changing the providers.
 func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
-	wire.Build(ProvideRegistry, ProvideOutbox, ProvideRelay, ProvideGRPC, ProvideChecker, ProvideOpsServer, NewApp)
+	wire.Build(
+		service.OpsSet,
+		wire.FieldsOf(new(Config), "Ops"),
+		wire.Bind(new(http.Handler), new(*mux.Router)),
+		ProvideChecks, ProvideOutbox, ProvideRelay, ProvideCalculatorService, ProvideGRPC, NewApp,
+	)
 	return nil, nil, nil
 }

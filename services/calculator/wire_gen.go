@@ -8,6 +8,8 @@ package main
 
 import (
 	"context"
+	"github.com/distsum/distsum/libs/metrics"
+	"github.com/distsum/distsum/libs/service"
 	"log/slog"
 )
 
@@ -16,16 +18,20 @@ import (
 // InitializeApp wires the calculator. Regenerate wire_gen.go with
 // `make generate` after changing the providers.
 func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
-	registry := ProvideRegistry()
+	registry := metrics.NewRegistry()
 	store, cleanup, err := ProvideOutbox(cfg, registry, log)
 	if err != nil {
 		return nil, nil, err
 	}
 	relay := ProvideRelay(cfg, store, registry, log)
-	grpc := ProvideGRPC(store, registry, log)
-	checker := ProvideChecker(ctx, cfg, store)
-	opsServer := ProvideOpsServer(cfg, registry, checker)
-	app := NewApp(cfg, log, store, relay, grpc, opsServer, checker)
+	calculatorServiceServer := ProvideCalculatorService(store, log)
+	grpc := ProvideGRPC(calculatorServiceServer, registry, log)
+	ops := cfg.Ops
+	checks := ProvideChecks(ctx, cfg, store)
+	checker := service.NewChecker(checks)
+	router := service.NewOpsRouter(registry, checker)
+	server := service.NewHTTPServer(ops, router)
+	app := NewApp(cfg, log, store, relay, grpc, server, checker)
 	return app, func() {
 		cleanup()
 	}, nil

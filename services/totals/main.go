@@ -6,5 +6,5 @@ package main
 import "github.com/distsum/distsum/libs/service"
 
 func main() {
-	service.Main("totals", LoadConfig, func(c Config) string { return c.LogLevel }, InitializeApp)
+	service.Main("totals", LoadConfig, func(c Config) service.Ops { return c.Ops }, InitializeApp)
 }

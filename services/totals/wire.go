@@ -7,11 +7,17 @@ import (
 	"log/slog"
 
 	"github.com/google/wire"
+
+	"github.com/distsum/distsum/libs/service"
 )
 
 // InitializeApp wires the totals service. Regenerate wire_gen.go with
 // `make generate` after changing the providers.
 func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
-	wire.Build(ProvideRegistry, ProvideStateFile, ProvideLedger, ProvideConsumer, ProvideHTTP, NewApp)
+	wire.Build(
+		service.OpsSet,
+		wire.FieldsOf(new(Config), "Ops"),
+		ProvideLedger, ProvideState, ProvideChecks, ProvideConsumer, ProvideHandler, NewApp,
+	)
 	return nil, nil, nil
 }

@@ -8,6 +8,8 @@ package main
 
 import (
 	"context"
+	"github.com/distsum/distsum/libs/metrics"
+	"github.com/distsum/distsum/libs/service"
 	"log/slog"
 )
 
@@ -16,14 +18,19 @@ import (
 // InitializeApp wires the totals service. Regenerate wire_gen.go with
 // `make generate` after changing the providers.
 func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
-	file := ProvideStateFile(cfg)
-	ledger, err := ProvideLedger(cfg, file, log)
+	ledger := ProvideLedger(cfg, log)
+	store, err := ProvideState(cfg, ledger, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	registry := ProvideRegistry()
-	consumer := ProvideConsumer(cfg, ledger, file, registry, log)
-	server := ProvideHTTP(ctx, cfg, ledger, consumer, registry)
+	registry := metrics.NewRegistry()
+	consumer := ProvideConsumer(cfg, ledger, store, registry, log)
+	ops := cfg.Ops
+	checks := ProvideChecks(ctx, cfg, store)
+	checker := service.NewChecker(checks)
+	router := service.NewOpsRouter(registry, checker)
+	handler := ProvideHandler(router, ledger)
+	server := service.NewHTTPServer(ops, handler)
 	app := NewApp(cfg, log, ledger, consumer, server)
 	return app, func() {
 	}, nil

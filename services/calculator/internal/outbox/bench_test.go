@@ -10,7 +10,7 @@ import (
 
 // BenchmarkAppend measures durable appends (synchronous=FULL) with 1 and 64
 // concurrent callers; the commits/op figure shows how many appends share an
-// fsync. Run: go test -run=NONE -bench=Append ./libs/outbox
+// fsync. Run: go test -run=NONE -bench=Append ./services/calculator/internal/outbox
 func BenchmarkAppend(b *testing.B) {
 	for _, callers := range []int{1, 64} {
 		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // CommitMetrics records group-commit statistics (outbox_* metrics).
@@ -15,18 +16,17 @@ type CommitMetrics struct {
 
 // NewCommitMetrics registers the commit metrics on reg.
 func NewCommitMetrics(reg prometheus.Registerer) *CommitMetrics {
-	m := &CommitMetrics{
-		appends: prometheus.NewCounter(prometheus.CounterOpts{Name: "outbox_appends_total", Help: "Appends committed to the outbox (including idempotent replays)."}),
-		commits: prometheus.NewCounter(prometheus.CounterOpts{Name: "outbox_group_commits_total", Help: "Outbox transactions committed (each one fsync)."}),
-		replays: prometheus.NewCounter(prometheus.CounterOpts{Name: "outbox_idempotent_replays_total", Help: "Appends answered from an earlier append with the same request_id."}),
-		errors:  prometheus.NewCounter(prometheus.CounterOpts{Name: "outbox_commit_errors_total", Help: "Outbox transactions that failed (their appends were not acknowledged)."}),
-		size: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "outbox_group_commit_size", Help: "Appends per outbox commit.",
+	f := promauto.With(reg)
+	return &CommitMetrics{
+		appends: f.NewCounter(prometheus.CounterOpts{Name: "outbox_appends_total", Help: "Appends committed to the outbox (including idempotent replays)."}),
+		commits: f.NewCounter(prometheus.CounterOpts{Name: "outbox_group_commits_total", Help: "Outbox transactions committed (each one fsync)."}),
+		replays: f.NewCounter(prometheus.CounterOpts{Name: "outbox_idempotent_replays_total", Help: "Appends answered from an earlier append with the same request_id."}),
+		errors:  f.NewCounter(prometheus.CounterOpts{Name: "outbox_commit_errors_total", Help: "Outbox transactions that failed (their appends were not acknowledged)."}),
+		size: f.NewHistogram(prometheus.HistogramOpts{Name: "outbox_group_commit_size", Help: "Appends per outbox commit.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 12)}),
-		duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "outbox_commit_duration_seconds", Help: "Time to write and fsync one outbox commit.",
+		duration: f.NewHistogram(prometheus.HistogramOpts{Name: "outbox_commit_duration_seconds", Help: "Time to write and fsync one outbox commit.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1}}),
 	}
-	reg.MustRegister(m.appends, m.commits, m.replays, m.errors, m.size, m.duration)
-	return m
 }
 
 // ObserveCommit implements Observer.

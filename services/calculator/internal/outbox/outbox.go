@@ -341,7 +341,7 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 				switch {
 				case err == nil:
 					found = true
-					prev.ProducerID, prev.RequestID, prev.Version = s.producerID, e.RequestID, sumevent.SchemaVersion
+					prev = s.event(prev.Sequence, e.RequestID, prev.Num1, prev.Num2, prev.Sum, prev.AcceptedAt)
 				case !errors.Is(err, sql.ErrNoRows):
 					return nil, 0, err
 				}
@@ -368,10 +368,7 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		ev := sumevent.Event{
-			Version: sumevent.SchemaVersion, ProducerID: s.producerID, Sequence: uint64(seq),
-			RequestID: e.RequestID, Num1: e.Num1, Num2: e.Num2, Sum: e.Sum, AcceptedAt: now,
-		}
+		ev := s.event(uint64(seq), e.RequestID, e.Num1, e.Num2, e.Sum, now)
 		if e.RequestID != "" {
 			if _, err := insKey.ExecContext(ctx, e.RequestID, seq, e.Num1, e.Num2, e.Sum, now); err != nil {
 				return nil, 0, err
@@ -386,6 +383,14 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 	return out, replays, nil
 }
 
+// event is the one place an outbox row becomes the event published for it.
+func (s *Store) event(seq uint64, requestID string, num1, num2, sum, acceptedAt int64) sumevent.Event {
+	return sumevent.Event{
+		Version: sumevent.SchemaVersion, ProducerID: s.producerID, Sequence: seq,
+		RequestID: requestID, Num1: num1, Num2: num2, Sum: sum, AcceptedAt: acceptedAt,
+	}
+}
+
 // Pending returns up to limit unpublished events in sequence order.
 func (s *Store) Pending(ctx context.Context, limit int) ([]sumevent.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `
@@ -397,11 +402,11 @@ func (s *Store) Pending(ctx context.Context, limit int) ([]sumevent.Event, error
 	defer rows.Close()
 	var evs []sumevent.Event
 	for rows.Next() {
-		e := sumevent.Event{Version: sumevent.SchemaVersion, ProducerID: s.producerID}
+		var e sumevent.Event
 		if err := rows.Scan(&e.Sequence, &e.RequestID, &e.Num1, &e.Num2, &e.Sum, &e.AcceptedAt); err != nil {
 			return nil, fmt.Errorf("outbox: pending: %w", err)
 		}
-		evs = append(evs, e)
+		evs = append(evs, s.event(e.Sequence, e.RequestID, e.Num1, e.Num2, e.Sum, e.AcceptedAt))
 	}
 	return evs, rows.Err()
 }

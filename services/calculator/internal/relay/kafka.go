@@ -3,7 +3,6 @@ package relay
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/IBM/sarama"
 
@@ -11,9 +10,8 @@ import (
 	"github.com/distsum/distsum/libs/sumevent"
 )
 
-// KafkaPublisher publishes with sarama's idempotent producer (acks=all).
-// Records are keyed by producer id, so one calculator's events land on one
-// partition, in sequence order.
+// KafkaPublisher publishes with sarama's idempotent producer (acks=all);
+// the record's shape (key, headers) is sumevent.Message's.
 type KafkaPublisher struct {
 	producer sarama.SyncProducer
 	topic    string
@@ -30,29 +28,11 @@ func KafkaPublisherFactory(brokers []string, topic, clientID string) NewPublishe
 	}
 }
 
-// Message builds the Kafka record of an event.
-func Message(topic string, e sumevent.Event) (*sarama.ProducerMessage, error) {
-	value, err := sumevent.Encode(e)
-	if err != nil {
-		return nil, err
-	}
-	return &sarama.ProducerMessage{
-		Topic:     topic,
-		Key:       sarama.StringEncoder(e.ProducerID),
-		Value:     sarama.ByteEncoder(value),
-		Timestamp: e.Accepted(),
-		Headers: []sarama.RecordHeader{
-			{Key: []byte("producer"), Value: []byte(e.ProducerID)},
-			{Key: []byte("sequence"), Value: []byte(strconv.FormatUint(e.Sequence, 10))},
-		},
-	}, nil
-}
-
 // Publish sends the batch and waits for every acknowledgement.
 func (p *KafkaPublisher) Publish(_ context.Context, events []sumevent.Event) error {
 	msgs := make([]*sarama.ProducerMessage, len(events))
 	for i, e := range events {
-		m, err := Message(p.topic, e)
+		m, err := sumevent.Message(p.topic, e)
 		if err != nil {
 			return err
 		}

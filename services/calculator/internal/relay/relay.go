@@ -10,8 +10,11 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/distsum/distsum/libs/sumevent"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/distsum/distsum/libs/retry"
+	"github.com/distsum/distsum/libs/sumevent"
 )
 
 // Source is the outbox as the relay sees it.
@@ -72,14 +75,14 @@ func (r *Relay) Run(ctx context.Context) {
 			pub.Close()
 		}
 	}()
-	backoff := 100 * time.Millisecond
+	backoff := retry.Policy(min(100*time.Millisecond, r.opts.MaxBackoff), r.opts.MaxBackoff)
 	fail := func(msg string, err error) {
-		r.log.Warn(msg, "err", err, "retry_in", backoff)
+		wait := backoff.NextBackOff()
+		r.log.Warn(msg, "err", err, "retry_in", wait)
 		if r.m != nil {
 			r.m.errors.Inc()
 		}
-		sleep(ctx, backoff)
-		backoff = min(backoff*2, r.opts.MaxBackoff)
+		retry.Sleep(ctx, wait)
 	}
 	for ctx.Err() == nil {
 		if pub == nil {
@@ -115,7 +118,7 @@ func (r *Relay) Run(ctx context.Context) {
 			fail("relay: cannot mark events published", err)
 			continue
 		}
-		backoff = 100 * time.Millisecond
+		backoff.Reset()
 		if r.m != nil {
 			r.m.published.Add(float64(len(events)))
 			r.m.batch.Observe(float64(len(events)))
@@ -134,15 +137,6 @@ func (r *Relay) wait(ctx context.Context) {
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
-
 // Metrics are the relay_* metrics.
 type Metrics struct {
 	published, errors prometheus.Counter
@@ -151,14 +145,13 @@ type Metrics struct {
 
 // NewMetrics registers the relay metrics on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{
-		published: prometheus.NewCounter(prometheus.CounterOpts{Name: "relay_published_events_total", Help: "Events acknowledged by Kafka and marked published."}),
-		errors:    prometheus.NewCounter(prometheus.CounterOpts{Name: "relay_publish_errors_total", Help: "Relay failures (producer, publish or outbox errors); each is retried."}),
-		batch: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "relay_batch_size", Help: "Events per published batch.",
+	f := promauto.With(reg)
+	return &Metrics{
+		published: f.NewCounter(prometheus.CounterOpts{Name: "relay_published_events_total", Help: "Events acknowledged by Kafka and marked published."}),
+		errors:    f.NewCounter(prometheus.CounterOpts{Name: "relay_publish_errors_total", Help: "Relay failures (producer, publish or outbox errors); each is retried."}),
+		batch: f.NewHistogram(prometheus.HistogramOpts{Name: "relay_batch_size", Help: "Events per published batch.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11)}),
-		duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "relay_publish_duration_seconds", Help: "Time from sending a batch to its acknowledgement.",
+		duration: f.NewHistogram(prometheus.HistogramOpts{Name: "relay_publish_duration_seconds", Help: "Time from sending a batch to its acknowledgement.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}),
 	}
-	reg.MustRegister(m.published, m.errors, m.batch, m.duration)
-	return m
 }

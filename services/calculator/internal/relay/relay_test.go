@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distsum/distsum/libs/outbox"
 	"github.com/distsum/distsum/libs/sumevent"
+	"github.com/distsum/distsum/services/calculator/internal/outbox"
 )
 
 // recordingPublisher keeps what the "broker" acknowledged and can fail.
@@ -139,22 +139,5 @@ func TestUnmarkedBatchIsPublishedAgainWithTheSameIdentity(t *testing.T) {
 		if acked[i] != acked[i+5] {
 			t.Fatalf("re-published event differs: %+v vs %+v", acked[i], acked[i+5])
 		}
-	}
-}
-
-func TestMessageIsKeyedByProducer(t *testing.T) {
-	e := sumevent.Event{ProducerID: "calc-x", Sequence: 9, Num1: 1, Num2: 2, Sum: 3, AcceptedAt: time.Now().UnixNano()}
-	m, err := Message("calculator-sum-topic", e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, _ := m.Key.Encode()
-	v, _ := m.Value.Encode()
-	got, err := sumevent.Decode(v)
-	if string(k) != "calc-x" || err != nil || got.Sequence != 9 || got.Sum != 3 {
-		t.Fatalf("key %q value %+v err %v", k, got, err)
-	}
-	if _, err := Message("t", sumevent.Event{ProducerID: "p", Sequence: 1, Num1: 1, Num2: 1, Sum: 3}); err == nil {
-		t.Fatal("an event with a wrong sum was encoded")
 	}
 }

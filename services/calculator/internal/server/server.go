@@ -10,9 +10,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/distsum/distsum/libs/outbox"
 	"github.com/distsum/distsum/libs/sumevent"
 	"github.com/distsum/distsum/proto/calculatorpb"
+	"github.com/distsum/distsum/services/calculator/internal/outbox"
 )
 
 // MaxRequestIDLen bounds idempotency keys.

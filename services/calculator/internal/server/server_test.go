@@ -12,8 +12,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/distsum/distsum/libs/outbox"
 	"github.com/distsum/distsum/proto/calculatorpb"
+	"github.com/distsum/distsum/services/calculator/internal/outbox"
 )
 
 func newCalculator(t *testing.T) (*Calculator, *outbox.Store) {

@@ -28,7 +28,7 @@ func get(h http.Handler, method, path string) *httptest.ResponseRecorder {
 }
 
 func save(l *ledger.Ledger) {
-	s, _, _ := l.Snapshot()
+	s, _ := l.Snapshot()
 	l.Durable(s)
 }
 

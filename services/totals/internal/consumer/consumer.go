@@ -1,10 +1,11 @@
-// Package consumer feeds the ledger from Kafka and saves it.
+// Package consumer feeds the ledger from Kafka and has it saved.
 //
-// Records are applied to the ledger's working state as they arrive; a
-// flusher saves the state (total, high-water marks, offsets) atomically every
-// interval and only then commits the same offsets to Kafka. On start the
-// state file, not Kafka's committed offsets, says where to resume: a restart
-// re-reads from the saved offsets and the ledger skips what it already has.
+// Records are applied to the ledger's working state as they arrive; every
+// flush interval the state store saves it (total, high-water marks, offsets)
+// atomically, and only then are the same offsets committed to Kafka. On start
+// the state file, not Kafka's committed offsets, says where to resume: a
+// restart re-reads from the saved offsets and the ledger skips what it
+// already has.
 package consumer
 
 import (
@@ -18,19 +19,21 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/distsum/distsum/libs/filestore"
-	"github.com/distsum/distsum/libs/service"
+	"github.com/distsum/distsum/libs/lifecycle"
+	"github.com/distsum/distsum/libs/retry"
 	"github.com/distsum/distsum/libs/sumevent"
 	"github.com/distsum/distsum/services/totals/internal/ledger"
+	"github.com/distsum/distsum/services/totals/internal/state"
 )
 
-// Consumer runs the consumer group and the flusher.
+// Consumer runs the consumer group and the periodic save.
 type Consumer struct {
 	newGroup      func() (sarama.ConsumerGroup, error)
 	topic         string
 	ledger        *ledger.Ledger
-	state         filestore.File
+	state         *state.Store
 	deadLetter    *DeadLetter
 	flushInterval time.Duration
 	log           *slog.Logger
@@ -38,25 +41,23 @@ type Consumer struct {
 
 	flushMu   sync.Mutex
 	session   atomic.Pointer[sarama.ConsumerGroupSession]
-	flushErr  atomic.Pointer[error]
 	committed map[int32]int64 // offsets last committed to Kafka (flusher only)
+	accepted  acceptTimes     // applied events waiting to be saved, for the end-to-end latency
 }
 
 // New returns a consumer; newGroup joins the group (retried until Kafka
 // answers, so the service starts, and serves the saved total, while Kafka is
-// down).
-func New(newGroup func() (sarama.ConsumerGroup, error), topic string, l *ledger.Ledger, state filestore.File, dl *DeadLetter, flushInterval time.Duration, log *slog.Logger, m *Metrics) *Consumer {
-	c := &Consumer{newGroup: newGroup, topic: topic, ledger: l, state: state, deadLetter: dl, flushInterval: flushInterval, log: log, m: m, committed: map[int32]int64{}}
-	var none error
-	c.flushErr.Store(&none)
-	return c
+// down). Its metrics are registered on reg.
+func New(newGroup func() (sarama.ConsumerGroup, error), topic string, l *ledger.Ledger, st *state.Store, dl *DeadLetter, flushInterval time.Duration, reg prometheus.Registerer, log *slog.Logger) *Consumer {
+	return &Consumer{newGroup: newGroup, topic: topic, ledger: l, state: st, deadLetter: dl, flushInterval: flushInterval,
+		log: log, m: newMetrics(reg, l), committed: map[int32]int64{}, accepted: acceptTimes{}}
 }
 
 // Run consumes until ctx ends, then saves the state one last time.
 func (c *Consumer) Run(ctx context.Context) error {
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	flushed := make(chan struct{})
-	go func() { defer close(flushed); service.Every(flushCtx, c.flushInterval, c.Flush) }()
+	go func() { defer close(flushed); lifecycle.Every(flushCtx, c.flushInterval, c.Flush) }()
 	defer func() {
 		stopFlush()
 		<-flushed
@@ -83,10 +84,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 				break
 			}
 			c.log.Warn("consume", "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second):
-			}
+			retry.Sleep(ctx, time.Second)
 		}
 	}
 	if ctx.Err() != nil {
@@ -96,22 +94,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 }
 
 func (c *Consumer) join(ctx context.Context) (sarama.ConsumerGroup, error) {
-	for delay := 250 * time.Millisecond; ; delay = min(delay*2, 5*time.Second) {
-		g, err := c.newGroup()
-		if err == nil {
-			return g, nil
-		}
-		c.log.Warn("cannot join the consumer group yet; retrying", "err", err, "retry_in", delay)
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(delay):
-		}
-	}
+	return retry.Until(ctx, retry.Policy(250*time.Millisecond, 5*time.Second), c.newGroup, func(err error, next time.Duration) {
+		c.log.Warn("cannot join the consumer group yet; retrying", "err", err, "retry_in", next)
+	})
 }
-
-// Healthy reports the last flush error (nil when the state is being saved).
-func (c *Consumer) Healthy(context.Context) error { return *c.flushErr.Load() }
 
 // Setup positions every claimed partition at the offset the state file
 // covers: back (ResetOffset) when Kafka's committed offset is ahead, forward
@@ -179,6 +165,9 @@ func (c *Consumer) handle(msg *sarama.ConsumerMessage) error {
 	}
 	outcome, applied := c.ledger.Apply(msg.Partition, msg.Offset, e)
 	c.m.applied.Add(float64(applied))
+	if outcome == ledger.Applied && e.AcceptedAt != 0 {
+		c.accepted.add(e)
+	}
 	switch outcome {
 	case ledger.Duplicate:
 		c.m.duplicates.Inc()
@@ -189,36 +178,26 @@ func (c *Consumer) handle(msg *sarama.ConsumerMessage) error {
 	return nil
 }
 
-// Flush saves the working state if it changed, publishes it to readers, and
-// commits its offsets to Kafka (advisory: the state file is the authority).
+// Flush saves the working state if it changed (readers see it once it is on
+// disk) and commits its offsets to Kafka (advisory: the state file is the
+// authority).
 func (c *Consumer) Flush() {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
-	s, accepted, changed := c.ledger.Snapshot()
+	start := time.Now()
+	s, changed, err := c.state.Save()
 	if !changed {
 		return
 	}
-	start := time.Now()
-	body, err := s.Marshal()
-	if err == nil {
-		err = c.state.Save(body)
-	}
 	if err != nil {
-		c.ledger.Unsaved(accepted)
 		c.m.flushErrors.Inc()
-		c.flushErr.Store(&err)
-		c.log.Error("cannot save the state; keeping the last saved total and retrying", "file", c.state.Path, "err", err)
+		c.log.Error("cannot save the state; keeping the last saved total and retrying", "file", c.state.Path(), "err", err)
 		return
 	}
-	var none error
-	c.flushErr.Store(&none)
-	c.ledger.Durable(s)
 	now := time.Now()
 	c.m.flushes.Inc()
 	c.m.flushDuration.Observe(now.Sub(start).Seconds())
-	for _, a := range accepted {
-		c.m.endToEnd.Observe(now.Sub(time.Unix(0, a)).Seconds())
-	}
+	c.accepted.saved(s.Producers, func(acceptedAt int64) { c.m.endToEnd.Observe(now.Sub(time.Unix(0, acceptedAt)).Seconds()) })
 	total, _ := new(big.Float).SetInt(c.ledger.View().Total).Float64()
 	c.m.total.Set(total)
 	if sp := c.session.Load(); sp != nil {
@@ -233,6 +212,47 @@ func (c *Consumer) Flush() {
 		}
 		if dirty {
 			sess.Commit()
+		}
+	}
+}
+
+// acceptTimes keeps, per producer and in sequence order, when the calculator
+// accepted each applied event, until a save covers it: the end-to-end latency
+// is measured to the moment the sum is durably in the total.
+type acceptTimes struct {
+	mu      sync.Mutex
+	pending map[string][]stamp
+}
+
+type stamp struct {
+	seq        uint64
+	acceptedAt int64
+}
+
+func (a *acceptTimes) add(e sumevent.Event) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.pending == nil {
+		a.pending = map[string][]stamp{}
+	}
+	a.pending[e.ProducerID] = append(a.pending[e.ProducerID], stamp{e.Sequence, e.AcceptedAt})
+}
+
+// saved hands observe the acceptance time of every event that the saved
+// high-water marks cover, and forgets them.
+func (a *acceptTimes) saved(hwm map[string]uint64, observe func(acceptedAt int64)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for p, stamps := range a.pending {
+		n := 0
+		for n < len(stamps) && stamps[n].seq <= hwm[p] {
+			observe(stamps[n].acceptedAt)
+			n++
+		}
+		if n == len(stamps) {
+			delete(a.pending, p)
+		} else {
+			a.pending[p] = stamps[n:]
 		}
 	}
 }

@@ -9,22 +9,27 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
-	"github.com/distsum/distsum/libs/filestore"
 	"github.com/distsum/distsum/libs/sumevent"
 	"github.com/distsum/distsum/services/totals/internal/ledger"
+	"github.com/distsum/distsum/services/totals/internal/state"
 )
 
 func newConsumer(t *testing.T, statePath string) (*Consumer, *ledger.Ledger) {
 	l := ledger.New("topic", true)
-	m := NewMetrics(prometheus.NewRegistry(), func() float64 { return 0 }, func() float64 { return 0 })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := state.Open(statePath, l, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dl := NewDeadLetter(filepath.Join(t.TempDir(), "deadletter.jsonl"))
-	c := New(nil, "topic", l, filestore.File{Path: statePath, Kind: "totals-state"}, dl, 0, slog.New(slog.NewTextHandler(io.Discard, nil)), m)
-	return c, l
+	return New(nil, "topic", l, st, dl, 0, prometheus.NewRegistry(), log), l
 }
 
 func record(t *testing.T, p int32, off int64, e sumevent.Event) *sarama.ConsumerMessage {
@@ -72,22 +77,36 @@ func TestFailedSaveKeepsTheLastTotalAndRetries(t *testing.T) {
 	dir := t.TempDir()
 	blocker := filepath.Join(dir, "disk")
 	c, l := newConsumer(t, filepath.Join(blocker, "state"))
-	c.handle(record(t, 0, 0, sumevent.Event{ProducerID: "p", Sequence: 1, Num1: 5, Sum: 5}))
+	c.handle(record(t, 0, 0, sumevent.Event{ProducerID: "p", Sequence: 1, Num1: 5, Sum: 5, AcceptedAt: time.Now().UnixNano()}))
 	// A file where the state directory should be makes every save fail.
 	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	c.Flush()
-	if c.Healthy(context.Background()) == nil || l.View().Total.Sign() != 0 || testutil.ToFloat64(c.m.flushErrors) != 1 {
-		t.Fatalf("after a failed save: healthy=%v total=%s", c.Healthy(context.Background()), l.View().Total)
+	if c.state.Healthy(context.Background()) == nil || l.View().Total.Sign() != 0 || testutil.ToFloat64(c.m.flushErrors) != 1 {
+		t.Fatalf("after a failed save: healthy=%v total=%s", c.state.Healthy(context.Background()), l.View().Total)
 	}
 	c.handle(record(t, 0, 1, sumevent.Event{ProducerID: "p", Sequence: 2, Num1: 7, Sum: 7}))
 	os.Remove(blocker)
 	c.Flush()
-	if c.Healthy(context.Background()) != nil || l.View().Total.Int64() != 12 {
-		t.Fatalf("after recovery: healthy=%v total=%s", c.Healthy(context.Background()), l.View().Total)
+	if c.state.Healthy(context.Background()) != nil || l.View().Total.Int64() != 12 {
+		t.Fatalf("after recovery: healthy=%v total=%s", c.state.Healthy(context.Background()), l.View().Total)
 	}
 	if n := testutil.CollectAndCount(c.m.endToEnd); n != 1 {
 		t.Fatalf("latency histogram series %d", n)
 	}
+	// The event's latency is observed once, when a save covers it, not at
+	// the failed save.
+	if n := histogramCount(t, c.m.endToEnd); n != 1 {
+		t.Fatalf("end-to-end latency observations %d, want 1", n)
+	}
+}
+
+func histogramCount(t *testing.T, h prometheus.Histogram) uint64 {
+	t.Helper()
+	var m dto.Metric
+	if err := h.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetHistogram().GetSampleCount()
 }

@@ -1,6 +1,11 @@
 package consumer
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/distsum/distsum/services/totals/internal/ledger"
+)
 
 // Metrics are the totals_* metrics.
 type Metrics struct {
@@ -10,24 +15,25 @@ type Metrics struct {
 	total                                                prometheus.Gauge
 }
 
-// NewMetrics registers the consumer metrics on reg. gaps and held read the
-// ledger's durable view at scrape time.
-func NewMetrics(reg prometheus.Registerer, gaps, held func() float64) *Metrics {
-	m := &Metrics{
-		applied:     prometheus.NewCounter(prometheus.CounterOpts{Name: "totals_events_applied_total", Help: "Sum events added to the total."}),
-		duplicates:  prometheus.NewCounter(prometheus.CounterOpts{Name: "totals_duplicates_skipped_total", Help: "Events skipped because their producer sequence was already applied."}),
-		malformed:   prometheus.NewCounter(prometheus.CounterOpts{Name: "totals_malformed_records_total", Help: "Records that could not be applied and were parked in the dead-letter file."}),
-		flushes:     prometheus.NewCounter(prometheus.CounterOpts{Name: "totals_state_flushes_total", Help: "State file saves."}),
-		flushErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "totals_state_flush_errors_total", Help: "Failed state file saves (retried; the last saved total is kept)."}),
-		lag:         prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "totals_consumer_lag", Help: "Records behind the partition's high-water mark."}, []string{"partition"}),
-		endToEnd: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "totals_end_to_end_latency_seconds", Help: "From Add accepted by the calculator to its sum durably in the total.",
+// newMetrics registers the consumer metrics on reg; the sequence-gap and
+// held-event figures are read from the ledger's durable view at scrape time.
+func newMetrics(reg prometheus.Registerer, l *ledger.Ledger) *Metrics {
+	f := promauto.With(reg)
+	f.NewCounterFunc(prometheus.CounterOpts{Name: "totals_sequence_gaps_total", Help: "Events that arrived ahead of a missing one of their producer and were held."},
+		func() float64 { return float64(l.View().Stats.Gaps) })
+	f.NewGaugeFunc(prometheus.GaugeOpts{Name: "totals_held_events", Help: "Events held ahead of a missing one (a value that stays above 0 means events are missing upstream)."},
+		func() float64 { return float64(l.View().Held) })
+	return &Metrics{
+		applied:     f.NewCounter(prometheus.CounterOpts{Name: "totals_events_applied_total", Help: "Sum events added to the total."}),
+		duplicates:  f.NewCounter(prometheus.CounterOpts{Name: "totals_duplicates_skipped_total", Help: "Events skipped because their producer sequence was already applied."}),
+		malformed:   f.NewCounter(prometheus.CounterOpts{Name: "totals_malformed_records_total", Help: "Records that could not be applied and were parked in the dead-letter file."}),
+		flushes:     f.NewCounter(prometheus.CounterOpts{Name: "totals_state_flushes_total", Help: "State file saves."}),
+		flushErrors: f.NewCounter(prometheus.CounterOpts{Name: "totals_state_flush_errors_total", Help: "Failed state file saves (retried; the last saved total is kept)."}),
+		lag:         f.NewGaugeVec(prometheus.GaugeOpts{Name: "totals_consumer_lag", Help: "Records behind the partition's high-water mark."}, []string{"partition"}),
+		endToEnd: f.NewHistogram(prometheus.HistogramOpts{Name: "totals_end_to_end_latency_seconds", Help: "From Add accepted by the calculator to its sum durably in the total.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}),
-		flushDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "totals_state_flush_duration_seconds", Help: "Time to write and fsync the state file.",
+		flushDuration: f.NewHistogram(prometheus.HistogramOpts{Name: "totals_state_flush_duration_seconds", Help: "Time to write and fsync the state file.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1}}),
-		total: prometheus.NewGauge(prometheus.GaugeOpts{Name: "totals_total", Help: "The durable running total (float approximation; GET /total is exact)."}),
+		total: f.NewGauge(prometheus.GaugeOpts{Name: "totals_total", Help: "The durable running total (float approximation; GET /total is exact)."}),
 	}
-	gapsF := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "totals_sequence_gaps_total", Help: "Events that arrived ahead of a missing one of their producer and were held."}, gaps)
-	heldF := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "totals_held_events", Help: "Events held ahead of a missing one (a value that stays above 0 means events are missing upstream)."}, held)
-	reg.MustRegister(m.applied, m.duplicates, m.malformed, m.flushes, m.flushErrors, m.lag, m.endToEnd, m.flushDuration, m.total, gapsF, heldF)
-	return m
 }

@@ -19,7 +19,6 @@ package ledger
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math/big"
@@ -46,26 +45,26 @@ const (
 	Held
 )
 
-// Stats are counters kept in the state file.
+// Stats are counters kept with the state.
 type Stats struct {
-	Applied    uint64 `json:"applied"`
-	Duplicates uint64 `json:"duplicates_skipped"`
-	Malformed  uint64 `json:"malformed"`
+	Applied    uint64
+	Duplicates uint64
+	Malformed  uint64
 	// Gaps counts events that arrived ahead of a missing one and were held.
-	Gaps uint64 `json:"sequence_gaps"`
+	Gaps uint64
 }
 
-// Snapshot is the state as saved to disk.
+// Snapshot is a copy of the whole state, as the state file keeps it.
 type Snapshot struct {
-	Topic     string            `json:"topic"`
-	Total     string            `json:"total"`
-	Producers map[string]uint64 `json:"producers"`
+	Topic     string
+	Total     string
+	Producers map[string]uint64
 	// Offsets maps partition to the next offset to read.
-	Offsets map[int32]int64 `json:"offsets"`
+	Offsets map[int32]int64
 	// Held maps producer to the sums of events held ahead of a missing one.
-	Held    map[string]map[uint64]int64 `json:"held,omitempty"`
-	Stats   Stats                       `json:"stats"`
-	SavedAt time.Time                   `json:"saved_at"`
+	Held    map[string]map[uint64]int64
+	Stats   Stats
+	SavedAt time.Time
 }
 
 // View is an immutable durable state, as served to readers.
@@ -89,7 +88,6 @@ type Ledger struct {
 	held      map[string]map[uint64]int64
 	stats     Stats
 	dirty     bool
-	accepted  []int64 // AcceptedAt of events applied since the last snapshot
 
 	durable atomic.Pointer[View]
 	wmu     sync.Mutex
@@ -105,11 +103,7 @@ func New(topic string, dedupe bool) *Ledger {
 }
 
 // Restore loads a saved snapshot into an empty ledger.
-func (l *Ledger) Restore(body []byte) error {
-	var s Snapshot
-	if err := json.Unmarshal(body, &s); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
+func (l *Ledger) Restore(s Snapshot) error {
 	if s.Topic != l.topic {
 		return fmt.Errorf("state is for topic %q, not %q", s.Topic, l.topic)
 	}
@@ -154,7 +148,7 @@ func (l *Ledger) Apply(partition int32, offset int64, e sumevent.Event) (Outcome
 	l.offsets[partition] = offset + 1
 	l.dirty = true
 	if !l.dedupe { // test-only: count everything, duplicates included
-		l.add(e.Sum, e.AcceptedAt)
+		l.add(e.Sum)
 		l.producers[e.ProducerID] = max(l.producers[e.ProducerID], e.Sequence)
 		return Applied, 1
 	}
@@ -177,12 +171,12 @@ func (l *Ledger) Apply(partition int32, offset int64, e sumevent.Event) (Outcome
 		l.stats.Gaps++
 		return Held, 0
 	}
-	l.add(e.Sum, e.AcceptedAt)
+	l.add(e.Sum)
 	hwm, n := e.Sequence, 1
 	if held := l.held[e.ProducerID]; held != nil {
 		for sum, ok := held[hwm+1]; ok; sum, ok = held[hwm+1] {
 			delete(held, hwm+1)
-			l.add(sum, 0)
+			l.add(sum)
 			hwm++
 			n++
 		}
@@ -194,12 +188,9 @@ func (l *Ledger) Apply(partition int32, offset int64, e sumevent.Event) (Outcome
 	return Applied, n
 }
 
-func (l *Ledger) add(sum, acceptedAt int64) {
+func (l *Ledger) add(sum int64) {
 	l.total.Add(&l.total, big.NewInt(sum))
 	l.stats.Applied++
-	if acceptedAt != 0 {
-		l.accepted = append(l.accepted, acceptedAt)
-	}
 }
 
 // Skip advances past a record that cannot be applied (it was parked).
@@ -216,13 +207,12 @@ func (l *Ledger) Skip(partition int32, offset int64) bool {
 	return true
 }
 
-// Snapshot returns the working state if it changed since the last call,
-// with the acceptance times of the events it newly applied.
-func (l *Ledger) Snapshot() (s Snapshot, accepted []int64, changed bool) {
+// Snapshot returns the working state if it changed since the last call.
+func (l *Ledger) Snapshot() (s Snapshot, changed bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.dirty {
-		return Snapshot{}, nil, false
+		return Snapshot{}, false
 	}
 	s = Snapshot{
 		Topic: l.topic, Total: l.total.String(), Producers: maps.Clone(l.producers),
@@ -234,22 +224,17 @@ func (l *Ledger) Snapshot() (s Snapshot, accepted []int64, changed bool) {
 			s.Held[p] = maps.Clone(h)
 		}
 	}
-	accepted, l.accepted = l.accepted, nil
 	l.dirty = false
-	return s, accepted, true
+	return s, true
 }
 
 // Unsaved marks the working state dirty again after a failed save, so the
-// next flush retries it.
-func (l *Ledger) Unsaved(accepted []int64) {
+// next save retries it.
+func (l *Ledger) Unsaved() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.dirty = true
-	l.accepted = append(accepted, l.accepted...)
 }
-
-// Marshal encodes a snapshot for the state file.
-func (s Snapshot) Marshal() ([]byte, error) { return json.MarshalIndent(s, "", "  ") }
 
 // Durable records that s is on disk and makes it the view readers see.
 func (l *Ledger) Durable(s Snapshot) { l.publish(s) }

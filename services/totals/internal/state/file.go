@@ -1,16 +1,4 @@
-// Package filestore keeps one document in a file, replaced atomically and
-// protected by a checksum.
-//
-// A save writes a temporary file in the same directory, fsyncs it, renames it
-// over the old file and fsyncs the directory, so a crash at any instant
-// leaves either the old document or the new one, never a torn or empty file.
-// A load that finds a damaged file returns an error: a corrupt state must
-// stop its owner, never read as an empty (zero) state.
-//
-// File layout: one header line, then the body bytes:
-//
-//	distsum-filestore v1 kind=<kind> length=<n> sha256=<hex>\n<body>
-package filestore
+package state
 
 import (
 	"bytes"
@@ -24,6 +12,19 @@ import (
 	"strings"
 )
 
+// The state file keeps one document in a file, replaced atomically and protected by a
+// checksum.
+//
+// A save writes a temporary file in the same directory, fsyncs it, renames it
+// over the old file and fsyncs the directory, so a crash at any instant
+// leaves either the old document or the new one, never a torn or empty file.
+// A load that finds a damaged file returns an error: a corrupt state must
+// stop its owner, never read as an empty (zero) state.
+//
+// File layout: one header line, then the body bytes:
+//
+//	distsum-filestore v1 kind=<kind> length=<n> sha256=<hex>\n<body>
+
 const magic = "distsum-filestore"
 
 // Version is the layout version written by Save.
@@ -32,8 +33,9 @@ const Version = 1
 // ErrCorrupt reports a file that exists but cannot be trusted.
 var ErrCorrupt = errors.New("state file is corrupt")
 
-// File is a document kept at Path. Kind names what the document is (for
-// example "totals-state"), so one file is never loaded as another.
+// File is a document kept at Path (layout above). Kind names what the
+// document is (for example "totals-state"), so one file is never loaded as
+// another.
 type File struct {
 	Path string
 	Kind string
