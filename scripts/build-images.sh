@@ -167,7 +167,7 @@ static_go_build() { # pkg[@version] out
 
 build_kafka() {
 	local digest
-	digest="$(inputs_digest deploy/images/kafka/* deploy/images/kafka-entrypoint/*.go)"
+	digest="$(inputs_digest deploy/images/kafka/* deploy/images/kafka-entrypoint/*.go deploy/kafka/*.go deploy/kafka/server.properties.tmpl)"
 	if have_image "$KAFKA_TAG" "$digest"; then log "$KAFKA_TAG is current"; return 0; fi
 	local t0=$SECONDS libs ctx="$STAGE/kafka" old
 	old="$(image_id "$KAFKA_TAG")"
