@@ -238,13 +238,7 @@ func (tt *Totals) API() *totalsclient.Client { return totalsclient.New(tt.URL, n
 // Total reads GET /total.
 func (tt *Totals) Total(t testing.TB) *big.Int {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	n, err := tt.API().Total(ctx)
-	if err != nil {
-		t.Fatalf("GET /total: %v", err)
-	}
-	return n
+	return call(t, "GET /total", tt.API().Total)
 }
 
 // WaitCounted waits until the Add behind token is counted and returns the
@@ -263,13 +257,19 @@ func (tt *Totals) WaitCounted(t testing.TB, token string, timeout time.Duration)
 // Stats reads GET /stats.
 func (tt *Totals) Stats(t testing.TB) totalsclient.Stats {
 	t.Helper()
+	return call(t, "GET /stats", tt.API().Stats)
+}
+
+// call runs one request with a 10 s bound and fails the test on an error.
+func call[T any](t testing.TB, what string, f func(context.Context) (T, error)) T {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := tt.API().Stats(ctx)
+	v, err := f(ctx)
 	if err != nil {
-		t.Fatalf("GET /stats: %v", err)
+		t.Fatalf("%s: %v", what, err)
 	}
-	return s
+	return v
 }
 
 func freeAddr(t testing.TB) string { return fmt.Sprintf("127.0.0.1:%d", kafkaFreePort(t)) }
