@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds the container images of the end-to-end suite locally (nothing can be pulled here).
+# Builds the infrastructure images of the end-to-end suite locally (nothing can be pulled here).
 #
 #   scripts/build-images.sh [all]                  # kafka + toxiproxy
 #   scripts/build-images.sh kafka                  # distsum/kafka:$KAFKA_VERSION  (jlink JRE + Kafka jars)
 #   scripts/build-images.sh toxiproxy              # distsum/toxiproxy:2.12.0      (static server)
-#   scripts/build-images.sh go PKG TAG             # static `go build PKG` in a FROM scratch image
-#   scripts/build-images.sh load TAR               # docker load -i TAR
+#
+# The service images (and any other static Go binary's) are written by tools/ociimage, the Bazel
+# image writer (//services/...:image; tests/e2e/infra.GoImage outside Bazel), and loaded with
+# `ociimage load`.
 #
 # Idempotent: an image that already exists is kept (FORCE=1 rebuilds). Uses $DOCKER_HOST if it
 # answers, else starts the project's engine (scripts/docker-engine.sh). Staging under .cache/images.
@@ -167,7 +169,7 @@ static_go_build() { # pkg[@version] out
 
 build_kafka() {
 	local digest
-	digest="$(inputs_digest deploy/images/kafka/* deploy/images/kafka-entrypoint/*.go)"
+	digest="$(inputs_digest deploy/images/kafka/* deploy/images/kafka-entrypoint/*.go deploy/kafka/*.go deploy/kafka/server.properties.tmpl)"
 	if have_image "$KAFKA_TAG" "$digest"; then log "$KAFKA_TAG is current"; return 0; fi
 	local t0=$SECONDS libs ctx="$STAGE/kafka" old
 	old="$(image_id "$KAFKA_TAG")"
@@ -203,21 +205,6 @@ build_toxiproxy() {
 	report "$TOXIPROXY_TAG" $((SECONDS - t0))
 }
 
-# Always rebuilt: `go build` is incremental and the builder's cache turns an unchanged binary
-# into the same image, so this is cheap and never stale.
-build_go() { # pkg tag
-	local pkg="$1" tag="$2"
-	local t0=$SECONDS ctx old
-	old="$(image_id "$tag")"
-	ctx="$STAGE/go/$(echo "$tag" | tr '/:' '__')"
-	rm -rf "$ctx" && mkdir -p "$ctx/rootfs/tmp" "$ctx/rootfs/data"
-	chmod 1777 "$ctx/rootfs/tmp"
-	static_go_build "$pkg" "$ctx/rootfs/app"
-	docker build -q -f deploy/images/goservice/Dockerfile -t "$tag" "$ctx" >/dev/null
-	drop_old "$old"
-	report "$tag" $((SECONDS - t0))
-}
-
 ensure_docker
 # Parallel test processes share the staging area: build one image at a time.
 mkdir -p "$STAGE"
@@ -227,7 +214,5 @@ case "${1:-all}" in
 all) build_kafka; build_toxiproxy ;;
 kafka) build_kafka ;;
 toxiproxy) build_toxiproxy ;;
-go) [[ $# -eq 3 ]] || { echo "usage: $0 go PKG TAG" >&2; exit 2; }; build_go "$2" "$3" ;;
-load) [[ $# -eq 2 ]] || { echo "usage: $0 load TAR" >&2; exit 2; }; docker load -q -i "$2" ;;
-*) echo "usage: $0 [all|kafka|toxiproxy|go PKG TAG|load TAR]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|kafka|toxiproxy]" >&2; exit 2 ;;
 esac

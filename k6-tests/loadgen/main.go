@@ -12,14 +12,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -39,6 +37,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/distsum/distsum/proto/calculatorpb"
+	"github.com/distsum/distsum/services/totals/totalsclient"
+	"github.com/distsum/distsum/tests/testkit/addload"
 )
 
 // Hard limits: a run is always bounded in time and in count.
@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "per-request timeout")
 	fs.DurationVar(&cfg.wait, "wait", 60*time.Second, "how long to wait for the totals service to count every acknowledged Add")
 	fs.Int64Var(&cfg.maxNum, "max-num", 1000, "operands are drawn from [-max-num, max-num]")
-	fs.StringVar(&cfg.idPrefix, "id-prefix", fmt.Sprintf("loadgen-%d", time.Now().UnixNano()), "request_id prefix (ids are PREFIX-WORKER-N)")
+	fs.StringVar(&cfg.idPrefix, "id-prefix", fmt.Sprintf("loadgen-%d", time.Now().UnixNano()), "request_id prefix (ids are PREFIX-N)")
 	fs.BoolVar(&cfg.verify, "verify", false, "fail unless the total grew by exactly the sum of acknowledged Adds (needs no other writers)")
 	fs.BoolVar(&cfg.noWait, "no-wait", false, "skip the end-to-end wait")
 	if err := fs.Parse(args); err != nil {
@@ -127,10 +127,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	hc := &http.Client{Timeout: cfg.timeout + 5*time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.readers + 4}}
-
+	var totals *totalsclient.Client
 	var before *big.Int
 	if cfg.totalsURL != "" {
-		before, err = getTotal(ctx, hc, cfg.totalsURL+"/total")
+		totals = totalsclient.New(cfg.totalsURL, hc)
+		before, err = totals.Total(ctx)
 		if err != nil {
 			return fmt.Errorf("GET /total before the load: %w", err)
 		}
@@ -152,20 +153,23 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintln(cfg.out)
 
-	res := load(ctx, cfg, conns, hc)
+	res := load(ctx, cfg, conns, totals)
 	res.print(cfg)
 
 	if cfg.totalsURL == "" || cfg.noWait {
 		return res.failure()
 	}
-	if len(res.lastTokens) == 0 {
+	if len(res.tokens) == 0 {
 		fmt.Fprintln(cfg.out, "end-to-end: no acknowledged Add to wait for")
 		return res.failure()
 	}
-	if err := waitCounted(ctx, cfg, hc, res); err != nil {
+	if err := res.failure(); err != nil {
 		return err
 	}
-	after, err := getTotal(ctx, hc, cfg.totalsURL+"/total")
+	if err := waitCounted(ctx, cfg, totals, res); err != nil {
+		return err
+	}
+	after, err := totals.Total(ctx)
 	if err != nil {
 		return fmt.Errorf("GET /total after the load: %w", err)
 	}
@@ -183,125 +187,96 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return res.failure()
 }
 
-type token struct {
-	raw string
-	seq uint64
-}
-
 type results struct {
 	elapsed      time.Duration
-	ok, failed   int64
-	wrong        int64
+	ok, failed   int64 // acknowledged Adds, failed attempts (retried with the same request_id)
 	codes        map[codes.Code]int64
 	lat          []time.Duration
 	ackedSum     *big.Int
-	lastTokens   map[string]token // producer -> highest acknowledged sequence
+	tokens       []string // per producer, its highest acknowledged event
 	lastAckAt    time.Time
 	reads        int64
 	readErrors   int64
 	readLat      []time.Duration
 	replays      int64
 	firstErrText string
+	runErr       error // a wrong sum, an error that cannot be retried, or Adds left in doubt
 }
 
 func (r *results) failure() error {
 	if r.ok == 0 {
 		return fmt.Errorf("no Add succeeded (%d failed; first error: %s)", r.failed, r.firstErrText)
 	}
-	if r.wrong > 0 {
-		return fmt.Errorf("%d Adds answered a wrong sum (first: %s)", r.wrong, r.firstErrText)
-	}
-	return nil
+	return r.runErr
 }
 
+// workerOut is what one worker saw; only that worker's goroutine writes it.
 type workerOut struct {
 	ok, failed int64
-	wrong      int64
 	codes      map[codes.Code]int64
 	lat        []time.Duration
-	sum        *big.Int
-	tokens     map[string]token
 	lastAck    time.Time
 	replays    int64
 	firstErr   string
 }
 
-func load(ctx context.Context, cfg config, conns []*grpc.ClientConn, hc *http.Client) *results {
-	lctx, cancel := context.WithTimeout(ctx, cfg.duration)
-	defer cancel()
-	var issued atomic.Int64
-
+// load runs the Add workload of the test kit (unique request_ids, each retried until answered)
+// for cfg.duration or cfg.maxRequests Adds, with GET /total readers alongside.
+func load(ctx context.Context, cfg config, conns []*grpc.ClientConn, totals *totalsclient.Client) *results {
 	outs := make([]workerOut, cfg.workers)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < cfg.workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			client := calculatorpb.NewCalculatorServiceClient(conns[w%len(conns)])
-			rng := rand.New(rand.NewPCG(uint64(start.UnixNano()), uint64(w)))
-			o := &outs[w]
-			o.codes = map[codes.Code]int64{}
-			o.sum = new(big.Int)
-			o.tokens = map[string]token{}
-			for n := 0; lctx.Err() == nil; n++ {
-				if issued.Add(1) > cfg.maxRequests {
-					return
-				}
-				a := rng.Int64N(2*cfg.maxNum+1) - cfg.maxNum
-				b := rng.Int64N(2*cfg.maxNum+1) - cfg.maxNum
-				req := &calculatorpb.AddRequest{Num1: a, Num2: b, RequestId: fmt.Sprintf("%s-%d-%d", cfg.idPrefix, w, n)}
-				// The per-call context is not derived from lctx: a call in flight when the
-				// duration ends completes, so that every acknowledged Add is known.
-				cctx, ccancel := context.WithTimeout(ctx, cfg.timeout)
-				t0 := time.Now()
-				resp, err := client.Add(cctx, req)
-				d := time.Since(t0)
-				ccancel()
-				o.lat = append(o.lat, d)
-				if err != nil {
-					o.failed++
-					o.codes[status.Code(err)]++
-					if o.firstErr == "" {
-						o.firstErr = err.Error()
-					}
-					continue
-				}
-				o.ok++
-				o.codes[codes.OK]++
-				if resp.GetSum() != a+b {
-					o.wrong++
-					if o.firstErr == "" {
-						o.firstErr = fmt.Sprintf("Add(%d, %d) = %d", a, b, resp.GetSum())
-					}
-				}
-				if resp.GetReplayed() {
-					o.replays++
-				}
-				o.sum.Add(o.sum, big.NewInt(a+b))
-				o.lastAck = time.Now()
-				if tok := resp.GetToken(); tok != "" {
-					p := resp.GetProducerId()
-					if cur, ok := o.tokens[p]; !ok || resp.GetSequence() > cur.seq {
-						o.tokens[p] = token{raw: tok, seq: resp.GetSequence()}
-					}
-				}
-			}
-		}(w)
+	for i := range outs {
+		outs[i].codes = map[codes.Code]int64{}
 	}
+	clients := make([]calculatorpb.CalculatorServiceClient, len(conns))
+	for i, c := range conns {
+		clients[i] = calculatorpb.NewCalculatorServiceClient(c)
+	}
+	oracle := addload.NewOracle()
+	start := time.Now()
+	w := &addload.Workload{
+		Clients: clients, Oracle: oracle, Prefix: cfg.idPrefix, Workers: cfg.workers,
+		Seed: uint64(start.UnixNano()), MaxNum: cfg.maxNum, Timeout: cfg.timeout,
+		OnAck: func(a addload.Attempt) {
+			o := &outs[a.Worker]
+			o.lat = append(o.lat, a.Latency)
+			o.ok++
+			o.codes[codes.OK]++
+			if a.Resp.GetReplayed() {
+				o.replays++
+			}
+			o.lastAck = time.Now()
+		},
+		OnFailure: func(a addload.Attempt) {
+			o := &outs[a.Worker]
+			o.lat = append(o.lat, a.Latency)
+			o.failed++
+			o.codes[status.Code(a.Err)]++
+			if o.firstErr == "" {
+				o.firstErr = a.Err.Error()
+			}
+		},
+	}
+	// Adds in flight when the duration ends are still retried with their request_id, for up to
+	// three more timeouts, so that every acknowledged Add is known.
+	stop := time.AfterFunc(cfg.duration, w.Stop)
+	defer stop.Stop()
+	rctx, rcancel := context.WithTimeout(ctx, cfg.duration+3*cfg.timeout)
+	defer rcancel()
 
 	// Readers: GET /total in a loop while the load runs.
+	lctx, cancel := context.WithCancel(rctx)
+	defer cancel()
 	var reads, readErrs atomic.Int64
 	readLat := make([][]time.Duration, cfg.readers)
 	var rwg sync.WaitGroup
-	if cfg.totalsURL != "" {
+	if totals != nil {
 		for r := 0; r < cfg.readers; r++ {
 			rwg.Add(1)
 			go func(r int) {
 				defer rwg.Done()
 				for i := 0; lctx.Err() == nil && i < maxRequests; i++ {
 					t0 := time.Now()
-					_, err := getTotal(lctx, hc, cfg.totalsURL+"/total")
+					_, err := totals.Total(lctx)
 					if lctx.Err() != nil {
 						return // cut by the end of the run, not a failure
 					}
@@ -314,28 +289,24 @@ func load(ctx context.Context, cfg config, conns []*grpc.ClientConn, hc *http.Cl
 			}(r)
 		}
 	}
-	wg.Wait()
+	runErr := w.Run(rctx, int(cfg.maxRequests))
 	elapsed := time.Since(start)
 	cancel()
 	rwg.Wait()
+	if errors.Is(runErr, context.DeadlineExceeded) && ctx.Err() == nil {
+		runErr = fmt.Errorf("Adds still unanswered %s after the load ended (in doubt): %w", 3*cfg.timeout, runErr)
+	}
 
-	res := &results{elapsed: elapsed, codes: map[codes.Code]int64{}, ackedSum: new(big.Int), lastTokens: map[string]token{},
-		reads: reads.Load(), readErrors: readErrs.Load()}
+	res := &results{elapsed: elapsed, codes: map[codes.Code]int64{}, ackedSum: oracle.Expected(), tokens: oracle.Tokens(),
+		reads: reads.Load(), readErrors: readErrs.Load(), runErr: runErr}
 	for _, o := range outs {
 		res.ok += o.ok
 		res.failed += o.failed
-		res.wrong += o.wrong
 		res.replays += o.replays
 		for c, n := range o.codes {
 			res.codes[c] += n
 		}
 		res.lat = append(res.lat, o.lat...)
-		res.ackedSum.Add(res.ackedSum, o.sum)
-		for p, t := range o.tokens {
-			if cur, ok := res.lastTokens[p]; !ok || t.seq > cur.seq {
-				res.lastTokens[p] = t
-			}
-		}
 		if o.lastAck.After(res.lastAckAt) {
 			res.lastAckAt = o.lastAck
 		}
@@ -365,9 +336,6 @@ func (r *results) print(cfg config) {
 	fmt.Fprintf(cfg.out, "Add: %d calls in %.2fs = %.0f calls/s; ok %d, errors %d", total, secs, float64(total)/secs, r.ok, r.failed)
 	if r.replays > 0 {
 		fmt.Fprintf(cfg.out, ", replayed %d", r.replays)
-	}
-	if r.wrong > 0 {
-		fmt.Fprintf(cfg.out, ", WRONG SUMS %d", r.wrong)
 	}
 	fmt.Fprintln(cfg.out)
 	if len(r.lat) > 0 {
@@ -408,99 +376,19 @@ func round(d time.Duration) time.Duration {
 }
 
 // waitCounted asks the totals service to wait, per producer, for the highest acknowledged event.
-func waitCounted(ctx context.Context, cfg config, hc *http.Client, res *results) error {
-	deadline := time.Now().Add(cfg.wait)
+func waitCounted(ctx context.Context, cfg config, totals *totalsclient.Client, res *results) error {
 	waitStart := time.Now()
-	for producer, tok := range res.lastTokens {
-		u := cfg.totalsURL + "/total?after=" + url.QueryEscape(tok.raw) + "&timeout=2s"
-		for attempt := 1; ; attempt++ {
-			if time.Now().After(deadline) {
-				return fmt.Errorf("end-to-end: event %s (producer %s) not counted after %s", tok.raw, producer, cfg.wait)
-			}
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			if err != nil {
-				return err
-			}
-			resp, err := hc.Do(req)
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				slog.Warn("GET /total?after", "token", tok.raw, "err", err)
-				time.Sleep(500 * time.Millisecond)
-				continue
-			}
-			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-			if resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound {
-				return fmt.Errorf("GET %s: %d %s", u, resp.StatusCode, strings.TrimSpace(string(body)))
-			}
-			// Not counted yet (the service answers after its own timeout): ask again.
-			if attempt%5 == 0 {
-				slog.Info("still waiting for the totals service", "token", tok.raw, "status", resp.StatusCode)
-			}
+	wctx, cancel := context.WithTimeout(ctx, cfg.wait)
+	defer cancel()
+	for _, tok := range res.tokens {
+		if _, err := totals.AwaitCounted(wctx, tok); err != nil {
+			return fmt.Errorf("end-to-end: event %s not counted after %s: %w", tok, cfg.wait, err)
 		}
 	}
 	now := time.Now()
 	fmt.Fprintf(cfg.out, "end-to-end: every acknowledged Add counted %s after the last acknowledgement (%s after the load ended); producers %d\n",
-		round(now.Sub(res.lastAckAt)), round(now.Sub(waitStart)), len(res.lastTokens))
+		round(now.Sub(res.lastAckAt)), round(now.Sub(waitStart)), len(res.tokens))
 	return nil
-}
-
-// getTotal reads GET /total: a JSON number or a JSON string of decimal digits.
-func getTotal(ctx context.Context, hc *http.Client, u string) (*big.Int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, body)
-	}
-	return parseTotal(body)
-}
-
-func parseTotal(body []byte) (*big.Int, error) {
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("total %.100q: %w", body, err)
-	}
-	var s string
-	switch x := v.(type) {
-	case json.Number:
-		s = x.String()
-	case string:
-		s = x
-	case map[string]any:
-		// Tolerate an object answer such as {"total": ...}.
-		for _, k := range []string{"total", "value"} {
-			if f, ok := x[k]; ok {
-				b, _ := json.Marshal(f)
-				return parseTotal(b)
-			}
-		}
-		return nil, fmt.Errorf("total %.100q: no total field", body)
-	default:
-		return nil, fmt.Errorf("total %.100q: not a number", body)
-	}
-	n, ok := new(big.Int).SetString(s, 10)
-	if !ok {
-		return nil, fmt.Errorf("total %q: not an integer", s)
-	}
-	return n, nil
 }
 
 // loopbackHostPort normalises ":9090" to "127.0.0.1:9090" and refuses non-loopback hosts.

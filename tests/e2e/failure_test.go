@@ -34,6 +34,7 @@ import (
 	"github.com/distsum/distsum/proto/calculatorpb"
 	"github.com/distsum/distsum/tests/e2e/infra"
 	"github.com/distsum/distsum/tests/testkit"
+	"github.com/distsum/distsum/tests/testkit/addload"
 )
 
 func TestMain(m *testing.M) { os.Exit(infra.Main(m)) }
@@ -207,8 +208,8 @@ func run(t *testing.T, name string, o options, seed uint64, schedule []fault) re
 		}
 	})
 	n := adds()
-	oracle := testkit.NewOracle()
-	w := &testkit.Workload{Client: s.client, Oracle: oracle, Prefix: fmt.Sprintf("%s-%d", name, seed), Workers: 32, Seed: seed, Rate: rate(), OnAck: hist.ack, OnFailure: hist.failure}
+	oracle := addload.NewOracle()
+	w := &addload.Workload{Client: s.client, Oracle: oracle, Prefix: fmt.Sprintf("%s-%d", name, seed), Workers: 32, Seed: seed, Rate: rate(), OnAck: hist.ack, OnFailure: hist.failure}
 	done := make(chan error, 1)
 	// The load runs until every fault is healed and at least n Adds are
 	// acknowledged, so no fault happens after the load.
@@ -339,7 +340,7 @@ func TestNegativeControlDetectsDoubleCounting(t *testing.T) {
 	t.Logf("negative control: expected %s, observed %s: double counting detected", r.expected, r.observed)
 }
 
-func waitAcked(t *testing.T, w *testkit.Workload, n int64, done chan error) {
+func waitAcked(t *testing.T, w *addload.Workload, n int64, done chan error) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Minute)
 	for w.Done.Load() < n {
@@ -430,17 +431,18 @@ func newHistory(t *testing.T, name string) *history {
 	return h
 }
 
-func (h *history) ack(id string, sum int64, resp *calculatorpb.AddResponse) {
+func (h *history) ack(a addload.Attempt) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	fmt.Fprintf(h.acks, "%s\t%s\t%d\t%s\t%v\n", time.Now().Format(time.RFC3339Nano), id, sum, resp.GetToken(), resp.GetReplayed())
+	resp := a.Resp
+	fmt.Fprintf(h.acks, "%s\t%s\t%d\t%s\t%v\n", time.Now().Format(time.RFC3339Nano), a.RequestID, a.Num1+a.Num2, resp.GetToken(), resp.GetReplayed())
 	h.tokens[resp.GetProducerId()] = append(h.tokens[resp.GetProducerId()], resp.GetSequence())
 }
 
-func (h *history) failure(id string, attempt int, err error) {
+func (h *history) failure(a addload.Attempt) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	fmt.Fprintf(h.failures, "%s %s attempt=%d %v\n", time.Now().Format(time.RFC3339Nano), id, attempt, err)
+	fmt.Fprintf(h.failures, "%s %s attempt=%d %v\n", time.Now().Format(time.RFC3339Nano), a.RequestID, a.N, a.Err)
 }
 
 // saveLogs writes each container's whole log next to the history.

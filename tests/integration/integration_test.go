@@ -19,7 +19,9 @@ import (
 
 	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/proto/calculatorpb"
+	"github.com/distsum/distsum/services/totals/totalsclient"
 	"github.com/distsum/distsum/tests/testkit"
+	"github.com/distsum/distsum/tests/testkit/addload"
 )
 
 const topic = "calculator-sum-topic"
@@ -36,7 +38,7 @@ func startSystem(t *testing.T) (*testkit.Kafka, *testkit.Calculator, *testkit.To
 
 // settle waits until every acknowledged Add is counted and checks the total
 // equals the sum over acknowledged Adds.
-func settle(t *testing.T, totals *testkit.Totals, o *testkit.Oracle) testkit.Stats {
+func settle(t *testing.T, totals *testkit.Totals, o *addload.Oracle) totalsclient.Stats {
 	t.Helper()
 	for _, tok := range o.Tokens() {
 		totals.WaitCounted(t, tok, 90*time.Second)
@@ -54,8 +56,8 @@ func settle(t *testing.T, totals *testkit.Totals, o *testkit.Oracle) testkit.Sta
 
 func TestConcurrentAddsGiveTheExactTotal(t *testing.T) {
 	_, calc, totals := startSystem(t)
-	o := testkit.NewOracle()
-	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "concurrent", Workers: 64, Seed: 1}
+	o := addload.NewOracle()
+	w := &addload.Workload{Client: calc.Client(t), Oracle: o, Prefix: "concurrent", Workers: 64, Seed: 1}
 	start := time.Now()
 	if err := w.Run(context.Background(), 10000); err != nil {
 		t.Fatal(err)
@@ -67,8 +69,8 @@ func TestConcurrentAddsGiveTheExactTotal(t *testing.T) {
 
 func TestTotalsKill9MidStream(t *testing.T) {
 	_, calc, totals := startSystem(t)
-	o := testkit.NewOracle()
-	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "totals-kill", Workers: 32, Seed: 2}
+	o := addload.NewOracle()
+	w := &addload.Workload{Client: calc.Client(t), Oracle: o, Prefix: "totals-kill", Workers: 32, Seed: 2}
 	underLoad(t, w, 12000, 3, func() {
 		totals.Kill()
 		time.Sleep(200 * time.Millisecond)
@@ -80,12 +82,12 @@ func TestTotalsKill9MidStream(t *testing.T) {
 func TestCalculatorKill9BeforePublish(t *testing.T) {
 	k, calc, totals := startSystem(t)
 	client := calc.Client(t)
-	o := testkit.NewOracle()
+	o := addload.NewOracle()
 
 	// With the broker down the relay cannot publish: Adds are acknowledged
 	// from the outbox alone, then the calculator dies holding them.
 	k.Kill()
-	w := &testkit.Workload{Client: client, Oracle: o, Prefix: "before-publish", Workers: 16, Seed: 3}
+	w := &addload.Workload{Client: client, Oracle: o, Prefix: "before-publish", Workers: 16, Seed: 3}
 	if err := w.Run(context.Background(), 2000); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +98,7 @@ func TestCalculatorKill9BeforePublish(t *testing.T) {
 
 	// And kill -9 while publishing: some events are acknowledged by Kafka but
 	// not yet marked, so they are published again and must be skipped.
-	w = &testkit.Workload{Client: client, Oracle: o, Prefix: "mid-publish", Workers: 32, Seed: 4}
+	w = &addload.Workload{Client: client, Oracle: o, Prefix: "mid-publish", Workers: 32, Seed: 4}
 	underLoad(t, w, 9000, 3, func() {
 		calc.Kill()
 		calc.Restart(t)
@@ -157,8 +159,8 @@ func TestMalformedRecordsAreParkedAndConsumptionGoesOn(t *testing.T) {
 			}
 		}
 	}
-	o := testkit.NewOracle()
-	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "after-garbage", Workers: 8, Seed: 5}
+	o := addload.NewOracle()
+	w := &addload.Workload{Client: calc.Client(t), Oracle: o, Prefix: "after-garbage", Workers: 8, Seed: 5}
 	if err := w.Run(context.Background(), 500); err != nil {
 		t.Fatal(err)
 	}
@@ -174,8 +176,8 @@ func TestMalformedRecordsAreParkedAndConsumptionGoesOn(t *testing.T) {
 
 func TestCorruptStateStopsTotalsWithAClearError(t *testing.T) {
 	k, calc, totals := startSystem(t)
-	o := testkit.NewOracle()
-	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "corrupt", Workers: 8, Seed: 6}
+	o := addload.NewOracle()
+	w := &addload.Workload{Client: calc.Client(t), Oracle: o, Prefix: "corrupt", Workers: 8, Seed: 6}
 	if err := w.Run(context.Background(), 300); err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +208,7 @@ func TestCorruptStateStopsTotalsWithAClearError(t *testing.T) {
 
 // underLoad runs n Adds and calls fault each time another n/(faults+1) of
 // them are acknowledged, so every fault lands mid-stream.
-func underLoad(t *testing.T, w *testkit.Workload, n, faults int, fault func()) {
+func underLoad(t *testing.T, w *addload.Workload, n, faults int, fault func()) {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- w.Run(context.Background(), n) }()
@@ -219,7 +221,7 @@ func underLoad(t *testing.T, w *testkit.Workload, n, faults int, fault func()) {
 	}
 }
 
-func waitDone(t *testing.T, w *testkit.Workload, n int64) {
+func waitDone(t *testing.T, w *addload.Workload, n int64) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for w.Done.Load() < n {
@@ -235,8 +237,8 @@ func waitDone(t *testing.T, w *testkit.Workload, n int64) {
 // or counted twice.
 func TestGracefulShutdownUnderLoad(t *testing.T) {
 	_, calc, totals := startSystem(t)
-	o := testkit.NewOracle()
-	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "sigterm", Workers: 32, Seed: 7}
+	o := addload.NewOracle()
+	w := &addload.Workload{Client: calc.Client(t), Oracle: o, Prefix: "sigterm", Workers: 32, Seed: 7}
 	stops := []*testkit.Process{calc.Process, totals.Process}
 	underLoad(t, w, 6000, 2, func() {
 		p := stops[0]
@@ -255,8 +257,8 @@ func TestServicesStartWhileKafkaIsDown(t *testing.T) {
 	k.Kill()
 	calc := testkit.StartCalculator(t, k.Bootstrap())
 	totals := testkit.StartTotals(t, k.Bootstrap())
-	o := testkit.NewOracle()
-	w := &testkit.Workload{Client: calc.Client(t), Oracle: o, Prefix: "kafka-down", Workers: 8, Seed: 8}
+	o := addload.NewOracle()
+	w := &addload.Workload{Client: calc.Client(t), Oracle: o, Prefix: "kafka-down", Workers: 8, Seed: 8}
 	if err := w.Run(context.Background(), 500); err != nil {
 		t.Fatal(err)
 	}

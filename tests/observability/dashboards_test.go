@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -18,11 +19,17 @@ import (
 	"testing"
 	"time"
 
+	promapi "github.com/prometheus/client_golang/api"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/distsum/distsum/proto/calculatorpb"
+	"github.com/distsum/distsum/services/totals/totalsclient"
+	"github.com/distsum/distsum/tests/testkit"
+	"github.com/distsum/distsum/tests/testkit/addload"
 )
 
 // contractMetrics is the metric contract of the services (team contract, "Metric names").
@@ -106,20 +113,11 @@ func isContractMetric(name string) bool {
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := testkit.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return root
 }
 
 type datasourceRef struct {
@@ -562,12 +560,16 @@ func TestDashboardQueriesLive(t *testing.T) {
 
 	generateTraffic(ctx, t)
 
-	prom := &promClient{base: strings.TrimRight(promURL, "/"), http: &http.Client{Timeout: 10 * time.Second}}
+	pc, err := promapi.NewClient(promapi.Config{Address: promURL, Client: &http.Client{Timeout: 10 * time.Second}})
+	if err != nil {
+		t.Fatalf("PROMETHEUS_URL: %v", err)
+	}
+	prom := promv1.NewAPI(pc)
 
 	// Alert expressions must at least be accepted by this Prometheus (they return nothing while
 	// nothing is wrong).
 	for _, q := range alertQueries(t) {
-		if _, err := prom.instant(ctx, q.Expr); err != nil {
+		if _, err := instant(ctx, prom, q.Expr); err != nil {
 			t.Errorf("%s: rejected by Prometheus: %v", q.Where, err)
 		}
 	}
@@ -602,9 +604,9 @@ func TestDashboardQueriesLive(t *testing.T) {
 	for {
 		var still []*check
 		for _, c := range pending {
-			c.series, c.lastErr = prom.instant(ctx, c.expr)
-			var bad *badQueryError
-			if errors.As(c.lastErr, &bad) {
+			c.series, c.lastErr = instant(ctx, prom, c.expr)
+			var perr *promv1.Error
+			if errors.As(c.lastErr, &perr) && perr.Type == promv1.ErrBadData {
 				t.Errorf("%s: invalid expression: %v\n  %s", c.where, c.lastErr, c.expr)
 				continue
 			}
@@ -632,57 +634,17 @@ func TestDashboardQueriesLive(t *testing.T) {
 	t.Logf("%d dashboard queries and metric names checked against %s; %d without data", total, promURL, len(pending))
 }
 
-type badQueryError struct{ msg string }
-
-func (e *badQueryError) Error() string { return e.msg }
-
-type promClient struct {
-	base string
-	http *http.Client
-}
-
 // instant runs an instant query and returns the number of series (1 for a scalar or string).
-func (p *promClient) instant(ctx context.Context, expr string) (int, error) {
-	form := url.Values{"query": {expr}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/api/v1/query", strings.NewReader(form.Encode()))
+func instant(ctx context.Context, prom promv1.API, expr string) (int, error) {
+	v, _, _, err := prom.Query(ctx, expr, time.Now())
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := p.http.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return 0, err
-	}
-	var r struct {
-		Status    string `json:"status"`
-		ErrorType string `json:"errorType"`
-		Error     string `json:"error"`
-		Data      struct {
-			ResultType string          `json:"resultType"`
-			Result     json.RawMessage `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return 0, fmt.Errorf("HTTP %d, not a Prometheus answer: %.200s", resp.StatusCode, body)
-	}
-	if r.Status != "success" {
-		if r.ErrorType == "bad_data" {
-			return 0, &badQueryError{msg: r.Error}
-		}
-		return 0, fmt.Errorf("%s: %s", r.ErrorType, r.Error)
-	}
-	switch r.Data.ResultType {
-	case "vector", "matrix":
-		var series []json.RawMessage
-		if err := json.Unmarshal(r.Data.Result, &series); err != nil {
-			return 0, err
-		}
-		return len(series), nil
+	switch r := v.(type) {
+	case model.Vector:
+		return len(r), nil
+	case model.Matrix:
+		return len(r), nil
 	default:
 		return 1, nil
 	}
@@ -692,7 +654,7 @@ func (p *promClient) instant(ctx context.Context, expr string) (int, error) {
 // total, when the services' addresses are given, so that every metric has samples.
 func generateTraffic(ctx context.Context, t *testing.T) {
 	t.Helper()
-	var lastToken string
+	var tokens []string
 	if addr := os.Getenv("CALCULATOR_GRPC_ADDR"); addr != "" {
 		addr = loopbackHostPort(t, "CALCULATOR_GRPC_ADDR", addr)
 		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -702,51 +664,56 @@ func generateTraffic(ctx context.Context, t *testing.T) {
 		defer conn.Close()
 		client := calculatorpb.NewCalculatorServiceClient(conn)
 		prefix := fmt.Sprintf("obs-test-%d", time.Now().UnixNano())
-		var ok, failed int
-		for i := 0; i < 25; i++ {
-			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			resp, err := client.Add(cctx, &calculatorpb.AddRequest{Num1: int64(i), Num2: 1, RequestId: fmt.Sprintf("%s-%d", prefix, i)})
-			cancel()
-			if err != nil {
+		var first *calculatorpb.AddRequest
+		var failed int
+		o := addload.NewOracle()
+		w := &addload.Workload{Client: client, Oracle: o, Prefix: prefix, Workers: 1, Seed: 1,
+			OnAck: func(a addload.Attempt) {
+				if first == nil {
+					first = &calculatorpb.AddRequest{Num1: a.Num1, Num2: a.Num2, RequestId: a.RequestID}
+				}
+			},
+			OnFailure: func(a addload.Attempt) {
 				failed++
-				t.Logf("Add %d: %v", i, err)
-				continue
-			}
-			ok++
-			lastToken = resp.GetToken()
+				t.Logf("Add %s (attempt %d): %v", a.RequestID, a.N, a.Err)
+			},
+		}
+		if err := w.Run(ctx, 25); err != nil {
+			t.Fatalf("Adds against %s: %v", addr, err)
 		}
 		// A retry with an id already used: answered from the idempotency record.
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		if resp, err := client.Add(cctx, &calculatorpb.AddRequest{Num1: 0, Num2: 1, RequestId: prefix + "-0"}); err == nil {
+		if resp, err := client.Add(cctx, first); err == nil {
 			if !resp.GetReplayed() {
-				t.Logf("retried Add with request_id %s-0 was not marked replayed", prefix)
+				t.Logf("retried Add with request_id %s was not marked replayed", first.GetRequestId())
 			}
 		}
 		cancel()
-		if ok == 0 {
-			t.Fatalf("no Add succeeded against %s (%d failed)", addr, failed)
-		}
-		t.Logf("sent %d Adds to %s (%d failed), last token %q", ok, addr, failed, lastToken)
+		ok, _ := o.Acked()
+		tokens = o.Tokens()
+		t.Logf("sent %d Adds to %s (%d failed attempts, retried), last tokens %q", ok, addr, failed, tokens)
 	} else {
 		t.Log("CALCULATOR_GRPC_ADDR not set: relying on traffic the system already served")
 	}
 	if base := os.Getenv("TOTALS_URL"); base != "" {
 		requireLoopbackURL(t, "TOTALS_URL", base)
-		base = strings.TrimRight(base, "/")
-		hc := &http.Client{Timeout: 10 * time.Second}
-		urls := []string{base + "/total"}
-		if lastToken != "" {
-			urls = append(urls, base+"/total?after="+url.QueryEscape(lastToken)+"&timeout=5s")
-		}
-		for _, u := range urls {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			resp, err := hc.Do(req)
-			if err != nil {
-				t.Fatalf("GET %s: %v", u, err)
+		totals := totalsclient.New(base, &http.Client{Timeout: 10 * time.Second})
+		report := func(what string, n *big.Int, err error) {
+			var se *totalsclient.StatusError
+			switch {
+			case err == nil:
+				t.Logf("%s -> %s", what, n)
+			case errors.As(err, &se): // an answer, if not the hoped-for one: traffic all the same
+				t.Logf("%s -> %v", what, err)
+			default:
+				t.Fatalf("%s: %v", what, err)
 			}
-			b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-			resp.Body.Close()
-			t.Logf("GET %s -> %d %s", u, resp.StatusCode, strings.TrimSpace(string(b)))
+		}
+		n, err := totals.Total(ctx)
+		report("GET /total", n, err)
+		for _, tok := range tokens {
+			n, err := totals.WaitCounted(ctx, tok, 5*time.Second)
+			report("GET /total?after="+tok, n, err)
 		}
 	}
 }
@@ -787,5 +754,42 @@ func requireLoopbackHost(t *testing.T, name, host string) {
 		if !ip.IsLoopback() {
 			t.Fatalf("%s: %q is not a loopback address; this test only talks to services on this machine", name, host)
 		}
+	}
+}
+
+// TestInstantAgainstAFakePrometheus checks the live test's query helper offline: series are
+// counted and a rejected expression is told apart from other failures.
+func TestInstantAgainstAFakePrometheus(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		switch r.Form.Get("query") {
+		case "up":
+			fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[`+
+				`{"metric":{"job":"a"},"value":[1,"1"]},{"metric":{"job":"b"},"value":[1,"1"]}]}}`)
+		case "1":
+			fmt.Fprint(w, `{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}`)
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"status":"error","errorType":"bad_data","error":"parse error"}`)
+		}
+	}))
+	defer srv.Close()
+	pc, err := promapi.NewClient(promapi.Config{Address: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom := promv1.NewAPI(pc)
+	ctx := context.Background()
+	if n, err := instant(ctx, prom, "up"); n != 2 || err != nil {
+		t.Errorf("up: %d series, %v; want 2", n, err)
+	}
+	if n, err := instant(ctx, prom, "1"); n != 1 || err != nil {
+		t.Errorf("scalar: %d, %v; want 1", n, err)
+	}
+	_, err = instant(ctx, prom, "rate(")
+	var perr *promv1.Error
+	if !errors.As(err, &perr) || perr.Type != promv1.ErrBadData {
+		t.Errorf("bad expression: %v, want a bad_data error", err)
 	}
 }

@@ -1,7 +1,7 @@
 // Package testkit starts real dependencies for integration tests.
 //
 // kafka.go runs a real single-node KRaft Apache Kafka 4.1.1 broker (the jars installed by
-// scripts/install-kafka.sh, the server.properties template of deploy/kafka) as a child JVM on
+// scripts/install-kafka.sh, the broker settings of deploy/kafka) as a child JVM on
 // free loopback ports, with helpers to kill -9 it and restart it on the same ports and data.
 package testkit
 
@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	brokerconf "github.com/distsum/distsum/deploy/kafka"
 	"github.com/distsum/distsum/libs/kafka"
 )
 
@@ -326,17 +327,9 @@ func (k *Kafka) CreateTopic(t testing.TB, name string, partitions int) {
 }
 
 func (k *Kafka) writeProps() error {
-	tmpl, err := os.ReadFile(filepath.Join(k.root, "deploy", "kafka", "server.properties.tmpl"))
-	if err != nil {
-		return err
-	}
-	s := strings.NewReplacer(
-		"@NODE_ID@", "1",
-		"@HOST@", k.host,
-		"@CONTROLLER_PORT@", strconv.Itoa(k.ctrlPort),
-		"@PORT@", strconv.Itoa(k.port),
-		"@DATA_DIR@", k.dataDir,
-	).Replace(string(tmpl))
+	s := brokerconf.Render(brokerconf.Params{
+		NodeID: 1, Host: k.host, Port: k.port, ControllerPort: k.ctrlPort, DataDir: k.dataDir,
+	})
 	if k.cfg.advertised != "" {
 		s += "\n# Test override: advertise a proxy in front of the broker.\nadvertised.listeners=PLAINTEXT://" + k.cfg.advertised + "\n"
 	}

@@ -6,15 +6,12 @@ package testkit
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/big"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -24,6 +21,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/distsum/distsum/proto/calculatorpb"
+	"github.com/distsum/distsum/services/totals/totalsclient"
 )
 
 // Binaries are the service executables under test.
@@ -234,70 +232,44 @@ func StartTotals(t testing.TB, brokers string, env ...string) *Totals {
 	return tt
 }
 
+// API is the typed client of this service's REST API.
+func (tt *Totals) API() *totalsclient.Client { return totalsclient.New(tt.URL, nil) }
+
 // Total reads GET /total.
 func (tt *Totals) Total(t testing.TB) *big.Int {
 	t.Helper()
-	body, code := httpGet(t, tt.URL+"/total")
-	n, ok := new(big.Int).SetString(strings.TrimSpace(body), 10)
-	if code != http.StatusOK || !ok {
-		t.Fatalf("GET /total: %d %q", code, body)
+	return call(t, "GET /total", tt.API().Total)
+}
+
+// WaitCounted waits until the Add behind token is counted and returns the
+// total then, or fails the test after timeout. A restarting service is waited for.
+func (tt *Totals) WaitCounted(t testing.TB, token string, timeout time.Duration) *big.Int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	n, err := tt.API().AwaitCounted(ctx, token)
+	if err != nil {
+		t.Fatalf("token %s not counted after %s: %v", token, timeout, err)
 	}
 	return n
 }
 
-// WaitCounted waits until the Add behind token is counted and returns the
-// total then, or fails the test after timeout.
-func (tt *Totals) WaitCounted(t testing.TB, token string, timeout time.Duration) *big.Int {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		body, code := httpGet(t, tt.URL+"/total?timeout=2s&after="+token)
-		if code == http.StatusOK {
-			n, _ := new(big.Int).SetString(strings.TrimSpace(body), 10)
-			return n
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("token %s not counted after %s: %d %s", token, timeout, code, body)
-		}
-		if code != http.StatusServiceUnavailable {
-			time.Sleep(100 * time.Millisecond) // service restarting
-		}
-	}
-}
-
-// Stats is GET /stats.
-type Stats struct {
-	Total      json.Number       `json:"total"`
-	Applied    uint64            `json:"applied"`
-	Duplicates uint64            `json:"duplicates_skipped"`
-	Malformed  uint64            `json:"malformed"`
-	Gaps       uint64            `json:"sequence_gaps"`
-	Held       int               `json:"held"`
-	Producers  map[string]uint64 `json:"producers"`
-}
-
 // Stats reads GET /stats.
-func (tt *Totals) Stats(t testing.TB) Stats {
+func (tt *Totals) Stats(t testing.TB) totalsclient.Stats {
 	t.Helper()
-	body, code := httpGet(t, tt.URL+"/stats")
-	var s Stats
-	if code != http.StatusOK || json.Unmarshal([]byte(body), &s) != nil {
-		t.Fatalf("GET /stats: %d %q", code, body)
-	}
-	return s
+	return call(t, "GET /stats", tt.API().Stats)
 }
 
-func httpGet(t testing.TB, url string) (string, int) {
+// call runs one request with a 10 s bound and fails the test on an error.
+func call[T any](t testing.TB, what string, f func(context.Context) (T, error)) T {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := http.DefaultClient.Do(req)
+	v, err := f(ctx)
 	if err != nil {
-		return err.Error(), 0
+		t.Fatalf("%s: %v", what, err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b), resp.StatusCode
+	return v
 }
 
 func freeAddr(t testing.TB) string { return fmt.Sprintf("127.0.0.1:%d", kafkaFreePort(t)) }

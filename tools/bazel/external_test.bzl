@@ -7,11 +7,13 @@ Kafka (java + jars) or a Docker engine, so they are tagged "manual" (left out
 of `bazel test //...`, run when named: `bazel test //tests/e2e`,
 `bazel test //tests/integration/...`) and "external".
 
-The runfiles hold go.mod and deploy/kafka/server.properties.tmpl, so the
+The runfiles hold go.mod (and deploy/kafka/server.properties.tmpl), so the
 Kafka test kit finds its "repository root" there (KAFKA_LIBS_DIR must then be
 set: tools/bazel/test-external.sh does it). They get the Bazel-built service binaries and images through the variables
 the test kit reads: CALCULATOR_BIN, TOTALS_BIN, CALCULATOR_IMAGE_TAR,
-TOTALS_IMAGE_TAR (relative to the working directory, the runfiles root), and E2E=1.
+TOTALS_IMAGE_TAR, and the image writer and loader OCIIMAGE_BIN (//tools/ociimage,
+for the images the e2e helpers build and for loading every image), relative to
+the working directory, the runfiles root; and E2E=1.
 """
 
 load("@io_bazel_rules_go//go:def.bzl", "go_test")
@@ -22,6 +24,7 @@ _DATA = [
     "//services/totals",
     "//services/calculator:image.tarball",
     "//services/totals:image.tarball",
+    "//tools/ociimage",
 ]
 
 _ENV = {
@@ -29,6 +32,7 @@ _ENV = {
     "TOTALS_BIN": "$(rootpath //services/totals)",
     "CALCULATOR_IMAGE_TAR": "$(rootpath //services/calculator:image.tarball)",
     "TOTALS_IMAGE_TAR": "$(rootpath //services/totals:image.tarball)",
+    "OCIIMAGE_BIN": "$(rootpath //tools/ociimage)",
     "E2E": "1",
 }
 

@@ -1,10 +1,10 @@
 // Command kafka-entrypoint starts a single Apache Kafka KRaft node inside the distsum/kafka image,
 // which has a bare JRE and no shell.
 //
-// It writes server.properties from defaults overlaid with KAFKA_* environment variables (the same
-// convention as the official apache/kafka image: strip KAFKA_, lower-case, "_" -> ".",
-// "__" -> "_", "___" -> "-"; e.g. KAFKA_ADVERTISED_LISTENERS -> advertised.listeners), formats the
-// log directory for KRaft if it has no meta.properties yet, and then replaces itself with the
+// It writes server.properties from the project's broker settings (deploy/kafka) overlaid with
+// KAFKA_* environment variables (the same convention as the official apache/kafka image: strip
+// KAFKA_, lower-case, "_" -> ".", "__" -> "_", "___" -> "-"; e.g. KAFKA_ADVERTISED_LISTENERS ->
+// advertised.listeners), formats the log directory for KRaft if it has no meta.properties yet, and then replaces itself with the
 // broker JVM, so the broker is PID 1 and receives the container's signals directly.
 //
 // Environment besides KAFKA_<property>:
@@ -27,6 +27,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	brokerconf "github.com/distsum/distsum/deploy/kafka"
 )
 
 const (
@@ -52,46 +54,14 @@ var jvmEnv = map[string]bool{
 	"KAFKA_LOG4J_LOGGERS":        true,
 }
 
-// defaults is a complete single-node broker+controller; env vars override single keys.
+// defaults is a complete single-node broker+controller: the project's broker settings
+// (deploy/kafka), listening on every interface of the container; env vars override single keys.
 func defaults() map[string]string {
-	return map[string]string{
-		"node.id":                                          "1",
-		"process.roles":                                    "broker,controller",
-		"listeners":                                        "PLAINTEXT://:9092,CONTROLLER://:9093",
-		"advertised.listeners":                             "PLAINTEXT://localhost:9092",
-		"listener.security.protocol.map":                   "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-		"controller.listener.names":                        "CONTROLLER",
-		"inter.broker.listener.name":                       "PLAINTEXT",
-		"controller.quorum.voters":                         "1@localhost:9093",
-		"log.dirs":                                         "/var/lib/kafka/data",
-		"num.partitions":                                   "3",
-		"offsets.topic.replication.factor":                 "1",
-		"offsets.topic.num.partitions":                     "3",
-		"transaction.state.log.replication.factor":         "1",
-		"transaction.state.log.min.isr":                    "1",
-		"transaction.state.log.num.partitions":             "3",
-		"share.coordinator.state.topic.replication.factor": "1",
-		"share.coordinator.state.topic.min.isr":            "1",
-		"min.insync.replicas":                              "1",
-		"default.replication.factor":                       "1",
-		"auto.create.topics.enable":                        "false",
-		"group.initial.rebalance.delay.ms":                 "0",
-		// After a kill -9 the controller keeps the dead broker's registration until its session
-		// expires (DUPLICATE_BROKER_REGISTRATION): the default 9 s would delay every restart.
-		"broker.session.timeout.ms":    "3000",
-		"broker.heartbeat.interval.ms": "500",
-		"log.flush.interval.messages":  "9223372036854775807",
-	}
-}
-
-// propertyName maps KAFKA_FOO_BAR__BAZ___QUX to foo.bar_baz-qux.
-func propertyName(env string) string {
-	s := strings.ToLower(strings.TrimPrefix(env, "KAFKA_"))
-	s = strings.ReplaceAll(s, "___", "\x01")
-	s = strings.ReplaceAll(s, "__", "\x02")
-	s = strings.ReplaceAll(s, "_", ".")
-	s = strings.ReplaceAll(s, "\x01", "-")
-	return strings.ReplaceAll(s, "\x02", "_")
+	props := brokerconf.Properties(brokerconf.Params{
+		NodeID: 1, Host: "localhost", Port: 9092, ControllerPort: 9093, DataDir: "/var/lib/kafka/data",
+	})
+	props["listeners"] = "PLAINTEXT://:9092,CONTROLLER://:9093"
+	return props
 }
 
 func properties(environ []string) map[string]string {
@@ -101,7 +71,7 @@ func properties(environ []string) map[string]string {
 		if !ok || !strings.HasPrefix(k, "KAFKA_") || jvmEnv[k] {
 			continue
 		}
-		props[propertyName(k)] = v
+		props[brokerconf.PropertyName(k)] = v
 	}
 	return props
 }

@@ -5,11 +5,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/cenkalti/backoff/v4"
 
 	"github.com/distsum/distsum/libs/config"
 	"github.com/distsum/distsum/libs/kafka"
@@ -24,24 +28,27 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	list := config.SplitList(*brokers)
-	var err error
-	for {
+	errExited := fmt.Errorf("broker process %d exited", *pid)
+	ping := func() error {
 		pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
-		err = kafka.Ping(pctx, list)
-		pcancel()
-		if err == nil {
-			return
+		defer pcancel()
+		err := kafka.Ping(pctx, list)
+		if err != nil && *pid > 0 && !alive(*pid) {
+			return backoff.Permanent(errExited)
 		}
-		if *pid > 0 && !alive(*pid) {
-			fmt.Fprintf(os.Stderr, "kafkaready: broker process %d exited\n", *pid)
-			os.Exit(2)
-		}
-		select {
-		case <-ctx.Done():
-			fmt.Fprintf(os.Stderr, "kafkaready: %s not ready after %v: %v\n", *brokers, *timeout, err)
-			os.Exit(1)
-		case <-time.After(100 * time.Millisecond):
-		}
+		return err
+	}
+	var last error
+	b := backoff.WithContext(backoff.NewConstantBackOff(100*time.Millisecond), ctx)
+	err := backoff.RetryNotify(ping, b, func(err error, _ time.Duration) { last = err })
+	switch {
+	case err == nil:
+	case errors.Is(err, errExited):
+		fmt.Fprintf(os.Stderr, "kafkaready: %v\n", err)
+		os.Exit(2)
+	default:
+		fmt.Fprintf(os.Stderr, "kafkaready: %s not ready after %v: %v\n", *brokers, *timeout, cmp.Or(last, err))
+		os.Exit(1)
 	}
 }
 

@@ -27,6 +27,11 @@
 //	TOXIPROXY_IMAGE      default distsum/toxiproxy:2.12.0, built locally
 //	CALCULATOR_IMAGE_TAR docker-loadable tarball of the calculator image (else built from ./services/calculator)
 //	TOTALS_IMAGE_TAR     same for totals (else built from ./services/totals)
+//	OCIIMAGE_BIN         the tools/ociimage binary (else built with go build)
+//
+// Service images come from one writer, tools/ociimage (the Bazel rule's): under Bazel as the
+// tarballs above, otherwise GoImage builds the static binary and runs the tool the same way.
+// Every tarball is loaded by `ociimage load`.
 //
 // # Topology
 //

@@ -41,14 +41,12 @@ func RequireE2E(t testing.TB) {
 // RepoRoot returns the directory holding the module's go.mod.
 func RepoRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := repoRoot()
+	dir, err := testkit.RepoRoot()
 	if err != nil {
 		t.Fatalf("infra: %v", err)
 	}
 	return dir
 }
-
-func repoRoot() (string, error) { return testkit.RepoRoot() }
 
 // EnsureEngine makes a Docker engine available to testcontainers-go. It skips the test unless
 // E2E=1. If DOCKER_HOST answers, it is used; otherwise scripts/docker-engine.sh start runs and
@@ -96,7 +94,7 @@ func Main(m *testing.M) int {
 	started := engineStarted
 	engineMu.Unlock()
 	if started && os.Getenv("KEEP_ENGINE") != "1" {
-		if root, err := repoRoot(); err == nil {
+		if root, err := testkit.RepoRoot(); err == nil {
 			cmd := exec.Command(filepath.Join(root, "scripts", "docker-engine.sh"), "stop")
 			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 			_ = cmd.Run()
@@ -115,7 +113,7 @@ func setDefaultEnv(host string) {
 		os.Setenv("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
 	}
 	// The project's engine ships its own docker CLI; the image scripts use it.
-	if root, err := repoRoot(); err == nil {
+	if root, err := testkit.RepoRoot(); err == nil {
 		bin := filepath.Join(root, ".cache", "docker", "root", "usr", "bin")
 		if _, err := os.Stat(bin); err == nil && !strings.Contains(os.Getenv("PATH"), bin) {
 			os.Setenv("PATH", bin+string(os.PathListSeparator)+filepath.Join(root, ".cache", "docker", "root", "usr", "sbin")+

@@ -1,9 +1,6 @@
 package infra
 
 import (
-	"bufio"
-	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,9 +10,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/moby/moby/client"
-	"github.com/testcontainers/testcontainers-go"
 )
 
 // Default image tags; KAFKA_IMAGE and TOXIPROXY_IMAGE override them.
@@ -62,8 +56,8 @@ func EnsureInfraImages(t testing.TB) Images {
 }
 
 // EnsureImages is EnsureInfraImages plus the two service images: loaded from the tarballs named
-// by CALCULATOR_IMAGE_TAR and TOTALS_IMAGE_TAR when set, else built from ./services/calculator
-// and ./services/totals as static binaries in FROM scratch images.
+// by CALCULATOR_IMAGE_TAR and TOTALS_IMAGE_TAR when set (the Bazel-built images), else written
+// by the same image writer from `go build` of ./services/calculator and ./services/totals.
 func EnsureImages(t testing.TB) Images {
 	t.Helper()
 	imgs := EnsureInfraImages(t)
@@ -83,69 +77,98 @@ func ServiceImage(t testing.TB, tarEnv, pkg, tag string) string {
 }
 
 // GoImage builds `CGO_ENABLED=0 go build pkg` (a package main of this module, e.g.
-// ./services/totals, or a module path) into a FROM scratch image tagged tag whose entrypoint is
-// the binary (/app; /tmp and /data exist). It is rebuilt once per test process; an unchanged
-// binary gives the same image.
+// ./services/totals) and writes it into an image tagged tag with tools/ociimage, the writer of
+// the Bazel images and with their defaults: FROM scratch, the binary at /app as entrypoint,
+// user 65532, /tmp and /data (owned by the user). The image is loaded with LoadImageTar. It is
+// rebuilt once per test process; an unchanged binary gives the same image.
 func GoImage(t testing.TB, pkg, tag string) string {
 	t.Helper()
 	EnsureEngine(t)
-	return once(t, "go:"+pkg+":"+tag, func() (string, error) { return tag, buildScript(t, "go", pkg, tag) })
+	tar := once(t, "go:"+pkg+":"+tag, func() (string, error) {
+		// Not t.TempDir: the image outlives the test that built it first.
+		dir, err := os.MkdirTemp("", "distsum-image-")
+		if err != nil {
+			return "", err
+		}
+		bin := filepath.Join(dir, "app")
+		if err := goBuild(t, bin, pkg); err != nil {
+			return "", err
+		}
+		tar := filepath.Join(dir, "image.tar")
+		_, err = ociimage(t, "build", "-binary", bin, "-tag", tag, "-dir", "/data",
+			"-label", "org.opencontainers.image.title="+filepath.Base(pkg), "-tarball", tar)
+		return tar, err
+	})
+	return LoadImageTar(t, tar)
 }
 
 var loadedRe = regexp.MustCompile(`Loaded image(?: ID)?: (\S+)`)
 
-// LoadImageTar loads a docker-loadable tarball (docker save, or an OCI/docker archive written
-// by go-containerregistry) and returns the first image reference it holds.
+// LoadImageTar loads a docker-loadable tarball (a Bazel image.tar, `docker save`) into the
+// engine with `ociimage load`, as `bazel run //services/...:image.load` does, and returns the
+// first image reference it holds.
 func LoadImageTar(t testing.TB, path string) string {
 	t.Helper()
 	EnsureEngine(t)
 	return once(t, "tar:"+path, func() (string, error) {
-		f, err := os.Open(path)
+		out, err := ociimage(t, "load", "-tarball", path)
 		if err != nil {
 			return "", err
 		}
-		defer f.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cli, err := testcontainers.NewDockerClientWithOpts(ctx)
-		if err != nil {
-			return "", err
+		m := loadedRe.FindStringSubmatch(out)
+		if m == nil {
+			return "", fmt.Errorf("load %s: no image in the answer %q", path, out)
 		}
-		defer cli.Close()
-		res, err := cli.ImageLoad(ctx, f, client.ImageLoadWithQuiet(true))
-		if err != nil {
-			return "", fmt.Errorf("load %s: %w", path, err)
-		}
-		defer res.Close()
-		ref := ""
-		sc := bufio.NewScanner(res)
-		for sc.Scan() {
-			var msg struct {
-				Stream      string `json:"stream"`
-				Error       string `json:"error"`
-				ErrorDetail struct {
-					Message string `json:"message"`
-				} `json:"errorDetail"`
-			}
-			if json.Unmarshal(sc.Bytes(), &msg) != nil {
-				continue
-			}
-			if msg.Error != "" {
-				return "", fmt.Errorf("load %s: %s", path, msg.Error)
-			}
-			if m := loadedRe.FindStringSubmatch(msg.Stream); m != nil && ref == "" {
-				ref = m[1]
-			}
-		}
-		if err := sc.Err(); err != nil {
-			return "", err
-		}
-		if ref == "" {
-			return "", fmt.Errorf("load %s: no image in the archive", path)
-		}
-		t.Logf("infra: loaded %s from %s", ref, path)
-		return ref, nil
+		t.Logf("infra: loaded %s from %s", m[1], path)
+		return m[1], nil
 	})
+}
+
+var (
+	ociimageMu  sync.Mutex
+	ociimageBin string
+)
+
+// ociimage runs tools/ociimage with args and returns its standard output: $OCIIMAGE_BIN (the
+// Bazel-built tool), else a `go build` of it, once per test process.
+func ociimage(t testing.TB, args ...string) (string, error) {
+	ociimageMu.Lock()
+	bin := ociimageBin
+	if bin == "" {
+		bin = os.Getenv("OCIIMAGE_BIN")
+	}
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "distsum-ociimage-")
+		if err == nil {
+			bin = filepath.Join(dir, "ociimage")
+			err = goBuild(t, bin, "./tools/ociimage")
+		}
+		if err != nil {
+			ociimageMu.Unlock()
+			return "", err
+		}
+	}
+	ociimageBin = bin
+	ociimageMu.Unlock()
+	cmd := exec.Command(bin, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("ociimage %s: %w\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+	}
+	return string(out), nil
+}
+
+// goBuild builds a static binary of pkg (a package of this module) at out.
+func goBuild(t testing.TB, out, pkg string) error {
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
+	cmd.Dir = RepoRoot(t)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
+	}
+	return nil
 }
 
 func once(t testing.TB, key string, f func() (string, error)) string {

@@ -16,11 +16,15 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/cenkalti/backoff/v4"
 	"github.com/moby/moby/api/types/container"
 	dnetwork "github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	brokerconf "github.com/distsum/distsum/deploy/kafka"
+	"github.com/distsum/distsum/libs/kafka"
 )
 
 // Broker ports inside the Kafka container.
@@ -32,9 +36,6 @@ const (
 	kafkaDataDir        = "/var/lib/kafka/data"
 	kafkaReadyLog       = "Kafka Server started"
 )
-
-// KafkaVersion is the protocol version clients should declare to the broker.
-var KafkaVersion = sarama.V4_1_0_0
 
 // Kafka is a single-node KRaft broker in a container whose log directory is a named volume, so
 // Kill and Start keep every committed record.
@@ -131,31 +132,24 @@ func StartKafka(t testing.TB, nw *testcontainers.DockerNetwork, alias string, op
 		advertised = append(advertised, fmt.Sprintf("%s://%s", name, k.clients[c]))
 		protocols = append(protocols, name+":PLAINTEXT")
 	}
-	env := map[string]string{
-		"CLUSTER_ID":                                     "ZGlzdHN1bS1lMmUtdGVzdA",
-		"KAFKA_NODE_ID":                                  "1",
-		"KAFKA_PROCESS_ROLES":                            "broker,controller",
-		"KAFKA_LISTENERS":                                strings.Join(listeners, ","),
-		"KAFKA_ADVERTISED_LISTENERS":                     strings.Join(advertised, ","),
-		"KAFKA_LISTENER_SECURITY_PROTOCOL_MAP":           strings.Join(protocols, ","),
-		"KAFKA_CONTROLLER_LISTENER_NAMES":                "CONTROLLER",
-		"KAFKA_INTER_BROKER_LISTENER_NAME":               "INTERNAL",
-		"KAFKA_CONTROLLER_QUORUM_VOTERS":                 fmt.Sprintf("1@localhost:%d", kafkaControllerPort),
-		"KAFKA_LOG_DIRS":                                 kafkaDataDir,
-		"KAFKA_NUM_PARTITIONS":                           "3",
-		"KAFKA_DEFAULT_REPLICATION_FACTOR":               "1",
-		"KAFKA_MIN_INSYNC_REPLICAS":                      "1",
-		"KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR":         "1",
-		"KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS":             "3",
-		"KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "1",
-		"KAFKA_TRANSACTION_STATE_LOG_MIN_ISR":            "1",
-		"KAFKA_TRANSACTION_STATE_LOG_NUM_PARTITIONS":     "3",
-		"KAFKA_AUTO_CREATE_TOPICS_ENABLE":                "false",
-		"KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS":         "0",
-		// A restarted broker waits out its previous session (DUPLICATE_BROKER_REGISTRATION).
-		"KAFKA_BROKER_SESSION_TIMEOUT_MS":    "3000",
-		"KAFKA_BROKER_HEARTBEAT_INTERVAL_MS": "500",
-		"KAFKA_HEAP_OPTS":                    "-Xms256m -Xmx512m",
+	// The project's broker settings (deploy/kafka, as for make up and the integration tests),
+	// then this network's listeners.
+	env := map[string]string{}
+	for name, v := range brokerconf.Properties(brokerconf.Params{
+		NodeID: 1, Host: "localhost", Port: kafkaHostPort, ControllerPort: kafkaControllerPort, DataDir: kafkaDataDir,
+	}) {
+		env[brokerconf.EnvName(name)] = v
+	}
+	for kk, v := range map[string]string{
+		"CLUSTER_ID":                           "ZGlzdHN1bS1lMmUtdGVzdA",
+		"KAFKA_LISTENERS":                      strings.Join(listeners, ","),
+		"KAFKA_ADVERTISED_LISTENERS":           strings.Join(advertised, ","),
+		"KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": strings.Join(protocols, ","),
+		"KAFKA_INTER_BROKER_LISTENER_NAME":     "INTERNAL",
+		"KAFKA_CONTROLLER_QUORUM_VOTERS":       fmt.Sprintf("1@localhost:%d", kafkaControllerPort),
+		"KAFKA_HEAP_OPTS":                      "-Xms256m -Xmx512m",
+	} {
+		env[kk] = v
 	}
 	for kk, v := range cfg.env {
 		env[kk] = v
@@ -245,16 +239,14 @@ func (k *Kafka) Restart(t testing.TB) time.Duration {
 // partition of every topic has a leader (after a restart, leaders come back one by one).
 func (k *Kafka) waitReady(t testing.TB, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
 	var last error
-	for time.Now().Before(deadline) {
-		if last = k.probe(); last == nil {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
+	b := backoff.WithContext(backoff.NewConstantBackOff(200*time.Millisecond), ctx)
+	if err := backoff.RetryNotify(k.probe, b, func(err error, _ time.Duration) { last = err }); err != nil {
+		logTail(t, k.Container, "kafka "+k.Alias, 60)
+		t.Fatalf("infra: kafka not ready after %v: %v (before: %v)", timeout, err, last)
 	}
-	logTail(t, k.Container, "kafka "+k.Alias, 60)
-	t.Fatalf("infra: kafka not ready after %v: %v", timeout, last)
 }
 
 func (k *Kafka) probe() error {
@@ -287,18 +279,10 @@ func (k *Kafka) probe() error {
 	return nil
 }
 
-// Config is a sarama configuration for this broker with the settings an idempotent producer
-// needs (acks=all, one request in flight, retries) and a small client id.
+// Config is a sarama configuration for this broker: the services' idempotent producer
+// (libs/kafka: acks=all, one request in flight, retries), reading from the oldest offset.
 func (k *Kafka) Config() *sarama.Config {
-	cfg := sarama.NewConfig()
-	cfg.Version = KafkaVersion
-	cfg.ClientID = "distsum-e2e"
-	cfg.Producer.Idempotent = true
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	cfg.Producer.Retry.Max = 10
-	cfg.Producer.Retry.Backoff = 200 * time.Millisecond
-	cfg.Producer.Return.Successes = true
-	cfg.Net.MaxOpenRequests = 1
+	cfg := kafka.ProducerConfig("distsum-e2e")
 	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 	return cfg
 }

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/distsum/distsum/libs/kafka"
 )
 
 func main() {
@@ -33,13 +35,9 @@ func main() {
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
 
-	cfg := sarama.NewConfig()
-	cfg.Version = sarama.V4_1_0_0
-	cfg.ClientID = "kprobe"
-	cfg.Producer.Idempotent = true
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	cfg.Producer.Return.Successes = true
-	cfg.Net.MaxOpenRequests = 1
+	// The services' idempotent producer (libs/kafka), with short timeouts: a probe reports
+	// a cut link quickly.
+	cfg := kafka.ProducerConfig("kprobe")
 	cfg.Net.DialTimeout = 2 * time.Second
 	cfg.Net.ReadTimeout = 3 * time.Second
 	cfg.Net.WriteTimeout = 3 * time.Second
@@ -55,6 +53,7 @@ func main() {
 		err = roundtrip(cfg, addrs, *topic, *n, *timeout)
 	case "loop":
 		cfg.Producer.Retry.Max = 1
+		cfg.Producer.Retry.BackoffFunc = nil // the fixed Backoff below
 		cfg.Producer.Retry.Backoff = 100 * time.Millisecond
 		err = loop(cfg, addrs, *topic, *interval, *duration)
 	default:

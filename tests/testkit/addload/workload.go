@@ -1,4 +1,8 @@
-package testkit
+// Package addload drives concurrent Adds against the calculator and keeps the oracle of what
+// was acknowledged: the one Add workload of the test kit's suites (integration, end-to-end,
+// live dashboards) and of the load generator (k6-tests/loadgen). It imports no testing code,
+// so tools can use it.
+package addload
 
 import (
 	"context"
@@ -10,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -77,20 +82,38 @@ func Retryable(err error) bool {
 	return false
 }
 
-// Workload drives n Adds from workers goroutines, each with a unique
-// request_id (prefix-i), retrying with the same id until answered.
+// Attempt is one Add call of a Workload, as passed to its hooks.
+type Attempt struct {
+	Worker     int // the goroutine that made it, from 0
+	RequestID  string
+	Num1, Num2 int64
+	N          int // 0 for the first attempt with RequestID, then 1, 2, ...
+	Latency    time.Duration
+	Resp       *calculatorpb.AddResponse // the answer, nil when Err is set
+	Err        error
+}
+
+// Workload drives Adds from Workers goroutines, each with a unique
+// request_id (Prefix-i), retrying with the same id until answered.
 type Workload struct {
-	Client  calculatorpb.CalculatorServiceClient
+	Client calculatorpb.CalculatorServiceClient
+	// Clients, if set, replace Client: worker w calls Clients[w%len(Clients)] (several
+	// connections).
+	Clients []calculatorpb.CalculatorServiceClient
 	Oracle  *Oracle
 	Prefix  string
 	Workers int
 	Seed    uint64
+	// MaxNum bounds the operands, drawn from [-MaxNum, MaxNum] (0: 1000).
+	MaxNum int64
+	// Timeout bounds each attempt (0: 5 s).
+	Timeout time.Duration
 	// OnAck, if set, is called for every acknowledged Add (history for
 	// diagnosis); it must be safe for concurrent use.
-	OnAck func(requestID string, sum int64, resp *calculatorpb.AddResponse)
+	OnAck func(Attempt)
 	// OnFailure, if set, is called for every failed attempt (then retried
 	// with the same request_id unless the error is final).
-	OnFailure func(requestID string, attempt int, err error)
+	OnFailure func(Attempt)
 	// Rate paces the Adds (per second, all workers together); 0 sends as
 	// fast as the workers can.
 	Rate float64
@@ -107,6 +130,10 @@ func (w *Workload) Stop() { w.stopped.Store(true) }
 // that is wrong or not retryable, or when ctx ends first (an Add in flight
 // then is in doubt: cancel ctx only when the run has failed anyway).
 func (w *Workload) Run(ctx context.Context, n int) error {
+	maxNum := w.MaxNum
+	if maxNum == 0 {
+		maxNum = 1000
+	}
 	var next atomic.Int64
 	start := time.Now()
 	errc := make(chan error, w.Workers)
@@ -115,6 +142,10 @@ func (w *Workload) Run(ctx context.Context, n int) error {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
+			client := w.Client
+			if len(w.Clients) > 0 {
+				client = w.Clients[g%len(w.Clients)]
+			}
 			rng := rand.New(rand.NewPCG(w.Seed, uint64(g)))
 			for {
 				i := next.Add(1)
@@ -124,8 +155,9 @@ func (w *Workload) Run(ctx context.Context, n int) error {
 				if w.Rate > 0 {
 					time.Sleep(time.Until(start.Add(time.Duration(float64(i) / w.Rate * float64(time.Second)))))
 				}
-				a, b := rng.Int64N(2001)-1000, rng.Int64N(2001)-1000
-				if err := w.add(ctx, fmt.Sprintf("%s-%d", w.Prefix, i), a, b); err != nil {
+				a := Attempt{Worker: g, RequestID: fmt.Sprintf("%s-%d", w.Prefix, i),
+					Num1: rng.Int64N(2*maxNum+1) - maxNum, Num2: rng.Int64N(2*maxNum+1) - maxNum}
+				if err := w.add(ctx, client, a); err != nil {
 					errc <- err
 					return
 				}
@@ -137,31 +169,44 @@ func (w *Workload) Run(ctx context.Context, n int) error {
 	return <-errc
 }
 
-func (w *Workload) add(ctx context.Context, id string, a, b int64) error {
-	for attempt := 0; ; attempt++ {
-		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		resp, err := w.Client.Add(cctx, &calculatorpb.AddRequest{Num1: a, Num2: b, RequestId: id})
-		cancel()
-		if err == nil {
-			if resp.GetSum() != a+b {
-				return fmt.Errorf("Add(%d, %d) = %d", a, b, resp.GetSum())
-			}
-			w.Oracle.ack(a+b, resp.GetProducerId(), resp.GetSequence(), attempt)
-			if w.OnAck != nil {
-				w.OnAck(id, a+b, resp)
-			}
-			w.Done.Add(1)
-			return nil
-		}
-		if w.OnFailure != nil {
-			w.OnFailure(id, attempt, err)
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if !Retryable(err) {
-			return fmt.Errorf("Add %s: %w", id, err)
-		}
-		time.Sleep(time.Duration(min(50*(attempt+1), 500)) * time.Millisecond)
+// add calls Add until it is answered, with the same request_id, pausing between attempts.
+func (w *Workload) add(ctx context.Context, client calculatorpb.CalculatorServiceClient, a Attempt) error {
+	timeout := w.Timeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
 	}
+	req := &calculatorpb.AddRequest{Num1: a.Num1, Num2: a.Num2, RequestId: a.RequestID}
+	a.N = -1
+	op := func() error {
+		a.N++
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		t0 := time.Now()
+		resp, err := client.Add(cctx, req)
+		a.Latency = time.Since(t0)
+		cancel()
+		if err != nil {
+			a.Err = err
+			if w.OnFailure != nil {
+				w.OnFailure(a)
+			}
+			if !Retryable(err) {
+				return backoff.Permanent(fmt.Errorf("Add %s: %w", a.RequestID, err))
+			}
+			return err
+		}
+		if resp.GetSum() != a.Num1+a.Num2 {
+			return backoff.Permanent(fmt.Errorf("Add(%d, %d) = %d", a.Num1, a.Num2, resp.GetSum()))
+		}
+		a.Resp, a.Err = resp, nil
+		w.Oracle.ack(a.Num1+a.Num2, resp.GetProducerId(), resp.GetSequence(), a.N)
+		if w.OnAck != nil {
+			w.OnAck(a)
+		}
+		w.Done.Add(1)
+		return nil
+	}
+	// Retried until answered: 50 ms after the first failure, growing to 500 ms.
+	b := backoff.NewExponentialBackOff(backoff.WithInitialInterval(50*time.Millisecond),
+		backoff.WithMaxInterval(500*time.Millisecond), backoff.WithMaxElapsedTime(0))
+	return backoff.Retry(op, backoff.WithContext(b, ctx))
 }
