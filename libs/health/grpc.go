@@ -6,6 +6,8 @@ import (
 
 	grpchealth "google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/distsum/distsum/libs/lifecycle"
 )
 
 // SyncGRPC keeps a gRPC health server in step with the readiness checks:
@@ -23,14 +25,5 @@ func (c *Checker) SyncGRPC(ctx context.Context, hs *grpchealth.Server, interval 
 		}
 	}
 	set()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			set()
-		}
-	}
+	lifecycle.Every(ctx, interval, set)
 }
