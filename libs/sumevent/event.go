@@ -22,8 +22,8 @@ const MaxProducerIDLen = 64
 
 // Event is one accepted Add. (ProducerID, Sequence) is its identity: each
 // calculator instance numbers its events 1, 2, 3, ... in the order it
-// accepted them, and the totals service applies an event only if its
-// sequence is above the highest already applied for that producer.
+// accepted them, and the totals service applies each producer's events
+// strictly in that order, skipping any at or below the highest applied.
 type Event struct {
 	Version    int    `json:"v"`
 	ProducerID string `json:"producer"`
