@@ -7,7 +7,7 @@ Kafka (java + jars) or a Docker engine, so they are tagged "manual" (left out
 of `bazel test //...`, run when named: `bazel test //tests/e2e`,
 `bazel test //tests/integration/...`) and "external".
 
-The runfiles hold go.mod (and deploy/kafka/server.properties.tmpl), so the
+The runfiles hold go.mod, so the
 Kafka test kit finds its "repository root" there (KAFKA_LIBS_DIR must then be
 set: tools/bazel/test-external.sh does it). They get the Bazel-built service binaries and images through the variables
 the test kit reads: CALCULATOR_BIN, TOTALS_BIN, CALCULATOR_IMAGE_TAR,
