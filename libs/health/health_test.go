@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	grpchealth "google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
@@ -88,4 +90,41 @@ func TestSyncGRPCFollowsReadiness(t *testing.T) {
 	waitFor(healthpb.HealthCheckResponse_NOT_SERVING)
 	down.Store(false)
 	waitFor(healthpb.HealthCheckResponse_SERVING)
+}
+
+// A reported check shows in /readyz and in the metric but does not decide
+// readiness; a gating one does.
+func TestReportedChecksDoNotGateReadiness(t *testing.T) {
+	c := New(time.Second)
+	var outboxDown atomic.Bool
+	c.Add("outbox", func(context.Context) error {
+		if outboxDown.Load() {
+			return errors.New("disk full")
+		}
+		return nil
+	})
+	c.AddReported("kafka", func(context.Context) error { return errors.New("broker unreachable") })
+	reg := prometheus.NewRegistry()
+	c.Register(reg)
+
+	rec := httptest.NewRecorder()
+	c.ReadyHandler(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"degraded":{"kafka":"broker unreachable"}`) {
+		t.Fatalf("with Kafka away: %d %s", rec.Code, rec.Body)
+	}
+	want := `
+# HELP readiness_check_up 1 while the named dependency check passes, 0 when it fails; gates="true" checks decide /readyz.
+# TYPE readiness_check_up gauge
+readiness_check_up{check="kafka",gates="false"} 0
+readiness_check_up{check="outbox",gates="true"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "readiness_check_up"); err != nil {
+		t.Fatal(err)
+	}
+	outboxDown.Store(true)
+	rec = httptest.NewRecorder()
+	c.ReadyHandler(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "disk full") {
+		t.Fatalf("with the outbox failing: %d %s", rec.Code, rec.Body)
+	}
 }

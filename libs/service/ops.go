@@ -26,12 +26,17 @@ var OpsSet = wire.NewSet(
 	NewHTTPServer,
 )
 
-// NewChecker returns a readiness checker over checks; each check gets 2 s.
-func NewChecker(checks health.Checks) *health.Checker {
+// NewChecker returns the checker over a service's checks (each gets 2 s),
+// with their states exported as readiness_check_up.
+func NewChecker(checks health.Checks, reg prometheus.Registerer) *health.Checker {
 	c := health.New(2 * time.Second)
-	for name, check := range checks {
+	for name, check := range checks.Gate {
 		c.Add(name, check)
 	}
+	for name, check := range checks.Report {
+		c.AddReported(name, check)
+	}
+	c.Register(reg)
 	return c
 }
 

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -74,4 +75,16 @@ func Main[C any, A App](name string, load func(args []string) (C, error), ops fu
 	if err != nil {
 		os.Exit(1)
 	}
+}
+
+// DataDir resolves a data directory setting. Under `bazel run` the working
+// directory is inside Bazel's output tree, which `bazel clean` deletes, so a
+// relative directory is taken relative to the workspace
+// (BUILD_WORKSPACE_DIRECTORY, set by bazel run) instead: accepted Adds and
+// the saved total outlive the build outputs.
+func DataDir(dir string) string {
+	if ws := os.Getenv("BUILD_WORKSPACE_DIRECTORY"); ws != "" && !filepath.IsAbs(dir) {
+		return filepath.Join(ws, dir)
+	}
+	return dir
 }

@@ -99,10 +99,16 @@ func ProvideGRPC(svc calculatorpb.CalculatorServiceServer, reg *prometheus.Regis
 	return &GRPC{Server: s, Health: h}
 }
 
-// ProvideChecks are the readiness checks: the outbox answers and Kafka is
-// reachable (polled in the background).
+// ProvideChecks: the calculator is ready while it can take Adds, that is
+// while its outbox answers. Kafka (polled in the background) is reported,
+// not gating: while the broker is away Adds still become durable in the
+// outbox, so a Kafka outage must not pull every calculator out of its
+// Service.
 func ProvideChecks(ctx context.Context, cfg Config, store *outbox.Store) health.Checks {
-	return health.Checks{"outbox": store.Ping, "kafka": cfg.Kafka.ReadyCheck(ctx)}
+	return health.Checks{
+		Gate:   map[string]health.Check{"outbox": store.Ping},
+		Report: map[string]health.Check{"kafka": cfg.Kafka.ReadyCheck(ctx)},
+	}
 }
 
 // NewApp assembles the application.

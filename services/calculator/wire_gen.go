@@ -28,7 +28,7 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	grpc := ProvideGRPC(calculatorServiceServer, registry, log)
 	ops := cfg.Ops
 	checks := ProvideChecks(ctx, cfg, store)
-	checker := service.NewChecker(checks)
+	checker := service.NewChecker(checks, registry)
 	router := service.NewOpsRouter(registry, checker)
 	server := service.NewHTTPServer(ops, router)
 	app := NewApp(cfg, log, store, relay, grpc, server, checker)

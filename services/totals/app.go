@@ -55,7 +55,7 @@ func ProvideConsumer(cfg Config, l *ledger.Ledger, st *state.Store, reg promethe
 // ProvideChecks are the readiness checks: Kafka is reachable (polled in the
 // background) and the state is being saved.
 func ProvideChecks(ctx context.Context, cfg Config, st *state.Store) health.Checks {
-	return health.Checks{"kafka": cfg.Kafka.ReadyCheck(ctx), "state": st.Healthy}
+	return health.Checks{Gate: map[string]health.Check{"kafka": cfg.Kafka.ReadyCheck(ctx), "state": st.Healthy}}
 }
 
 // ProvideHandler mounts the REST API on the ops router (one port serves

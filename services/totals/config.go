@@ -34,6 +34,7 @@ func LoadConfig(args []string) (Config, error) {
 	if err := s.Parse(args); err != nil {
 		return Config{}, err
 	}
+	c.DataDir = service.DataDir(c.DataDir)
 	if err := c.Kafka.Validate(); err != nil {
 		return c, err
 	}

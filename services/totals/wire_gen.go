@@ -27,7 +27,7 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	consumer := ProvideConsumer(cfg, ledger, store, registry, log)
 	ops := cfg.Ops
 	checks := ProvideChecks(ctx, cfg, store)
-	checker := service.NewChecker(checks)
+	checker := service.NewChecker(checks, registry)
 	router := service.NewOpsRouter(registry, checker)
 	handler := ProvideHandler(router, ledger)
 	server := service.NewHTTPServer(ops, handler)
