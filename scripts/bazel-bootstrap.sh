@@ -13,6 +13,8 @@ set -euo pipefail
 PACKAGES=(bazel-bootstrap bazel-skylib)
 CHECK_ONLY=0
 [[ "${1:-}" == "--check" ]] && CHECK_ONLY=1
+SUDO=
+[[ $(id -u) -ne 0 ]] && SUDO=sudo
 
 log() { echo "bazel-bootstrap: $*" >&2; }
 
@@ -28,11 +30,6 @@ if ((${#missing[@]})); then
 		log "missing packages: ${missing[*]}"
 		exit 1
 	fi
-	if [[ $(id -u) -ne 0 ]]; then
-		SUDO=sudo
-	else
-		SUDO=
-	fi
 	log "installing ${missing[*]}"
 	# apt may be busy (another install running): retry for a while.
 	for i in $(seq 1 60); do
@@ -43,6 +40,18 @@ if ((${#missing[@]})); then
 		log "apt busy or failed, retrying ($i)"
 		sleep 5
 	done
+fi
+
+# .bazelversion names 4.2.3, the release this repository is built and tested with
+# (bazelisk fetches it). Debian's /usr/bin/bazel wrapper honours the file too and looks
+# for /usr/bin/bazel-<version>; its 4.2.3 build is installed as bazel-4, so name it.
+want="$(cat "$(dirname "$0")/../.bazelversion" 2>/dev/null || true)"
+if [[ -n "$want" && -x /usr/bin/bazel-4 && ! -e "/usr/bin/bazel-$want" ]]; then
+	if ((CHECK_ONLY)); then
+		log "missing /usr/bin/bazel-$want (for .bazelversion)"
+		exit 1
+	fi
+	${SUDO:-} ln -s bazel-4 "/usr/bin/bazel-$want"
 fi
 
 if [[ ! -f /usr/share/bazel/tools/skylib/WORKSPACE ]]; then
