@@ -36,16 +36,26 @@ const DefaultTopic = "calculator-sum-topic"
 
 // Settings are the Kafka settings both services take.
 type Settings struct {
-	Brokers    []string
-	Topic      string
-	Partitions int // used when a service has to create the topic
+	Brokers []string
+	Topic   string
+	// How the topic is created when a service has to, and what is accepted
+	// of an existing one (see TopicSpec).
+	Partitions        int
+	ReplicationFactor int
+	MinInsyncReplicas int
+	Retention         time.Duration
+	AllowUnsafeTopic  bool
 }
 
-// Flags defines the settings on s (KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_TOPIC_PARTITIONS).
+// Flags defines the settings on s (KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_TOPIC_*).
 func (k *Settings) Flags(s *config.Set) {
 	s.ListVar(&k.Brokers, "kafka-brokers", "KAFKA_BROKERS", DefaultBrokers, "comma-separated Kafka bootstrap brokers")
 	s.StringVar(&k.Topic, "kafka-topic", "KAFKA_TOPIC", DefaultTopic, "topic of the sum events")
 	s.IntVar(&k.Partitions, "kafka-partitions", "KAFKA_TOPIC_PARTITIONS", 3, "partitions when the topic has to be created")
+	s.IntVar(&k.ReplicationFactor, "kafka-replication-factor", "KAFKA_TOPIC_REPLICATION_FACTOR", 0, "replication factor when the topic has to be created (0: min(3, brokers))")
+	s.IntVar(&k.MinInsyncReplicas, "kafka-min-insync-replicas", "KAFKA_TOPIC_MIN_ISR", 0, "min.insync.replicas when the topic has to be created (0: min(2, replication factor))")
+	s.DurationVar(&k.Retention, "kafka-retention", "KAFKA_TOPIC_RETENTION", 0, "retention when the topic has to be created (0: keep records forever)")
+	s.BoolVar(&k.AllowUnsafeTopic, "kafka-allow-unsafe-topic", "KAFKA_TOPIC_ALLOW_UNSAFE", false, "accept an existing topic that cannot keep an acknowledged event through the loss of one broker (warns)")
 }
 
 // Validate reports a setting that cannot work.
@@ -57,14 +67,45 @@ func (k Settings) Validate() error {
 		return errors.New("no Kafka topic given")
 	case k.Partitions < 1:
 		return errors.New("topic partitions must be positive")
+	case k.ReplicationFactor < 0 || k.ReplicationFactor > 32767:
+		return errors.New("topic replication factor must be 0 (automatic) or positive")
+	case k.MinInsyncReplicas < 0:
+		return errors.New("topic min.insync.replicas must be 0 (automatic) or positive")
+	case k.ReplicationFactor > 0 && k.MinInsyncReplicas > k.ReplicationFactor:
+		return fmt.Errorf("topic min.insync.replicas %d is above its replication factor %d: no write could succeed", k.MinInsyncReplicas, k.ReplicationFactor)
+	case k.Retention < 0:
+		return errors.New("topic retention must be 0 (forever) or positive")
 	}
 	return nil
 }
 
-// EnsureTopic creates the settings' topic (replication factor 1) if it does not exist; see the
+// TopicSpec is the topic the settings describe.
+func (k Settings) TopicSpec() TopicSpec {
+	return TopicSpec{
+		Name: k.Topic, Partitions: int32(k.Partitions), ReplicationFactor: int16(k.ReplicationFactor),
+		MinInsyncReplicas: k.MinInsyncReplicas, Retention: k.Retention, AllowUnsafe: k.AllowUnsafeTopic,
+	}
+}
+
+// EnsureTopic creates the settings' topic if it does not exist and checks it if it does; see the
 // function EnsureTopic.
-func (k Settings) EnsureTopic(ctx context.Context, log *slog.Logger) error {
-	return EnsureTopic(ctx, log, k.Brokers, k.Topic, int32(k.Partitions), 1)
+func (k Settings) EnsureTopic(ctx context.Context, log *slog.Logger) (Topic, error) {
+	return EnsureTopic(ctx, log, k.Brokers, k.TopicSpec())
+}
+
+// SetUpTopic creates or checks the topic (EnsureTopic) and records what it found in m. Only a
+// refused topic (ErrUnsafeTopic) is returned, for the service to stop on; any other failure is
+// logged, and the service goes on (its clients retry while Kafka is away).
+func (k Settings) SetUpTopic(ctx context.Context, log *slog.Logger, m *TopicMetrics) error {
+	t, err := k.EnsureTopic(ctx, log)
+	m.Observe(t)
+	switch {
+	case errors.Is(err, ErrUnsafeTopic):
+		return err
+	case err != nil && ctx.Err() == nil:
+		log.Error("cannot create the topic", "topic", k.Topic, "err", err)
+	}
+	return nil
 }
 
 // ReadyCheck is a readiness check that the brokers answer, polled in the background every 2 s
@@ -160,34 +201,36 @@ func adminConfig() *sarama.Config {
 // for leaders polls at a fifth of it.
 var retryDelay = 250 * time.Millisecond
 
-// EnsureTopic creates topic with the given partitions and replication factor if it does not
-// exist (an existing topic is fine, whatever its settings; a partition count that differs is
-// logged), then waits until every partition has a leader, so that the first produce does not
-// fail with LEADER_NOT_AVAILABLE. It retries while the brokers are unreachable or not ready,
-// until ctx ends.
-func EnsureTopic(ctx context.Context, log *slog.Logger, brokers []string, topic string, partitions int32, replication int16) error {
+// EnsureTopic creates the topic if it does not exist, with the spec's partitions, replication
+// factor (default min(3, brokers)), min.insync.replicas (default min(2, RF)), retention and
+// unclean leader election off; an existing topic is checked instead (TopicSpec says what is
+// refused). It waits until every partition has a leader, so that the first produce does not
+// fail with LEADER_NOT_AVAILABLE, and retries while the brokers are unreachable or not ready,
+// until ctx ends. A refused topic or an invalid request is an error at once.
+func EnsureTopic(ctx context.Context, log *slog.Logger, brokers []string, spec TopicSpec) (Topic, error) {
 	if len(brokers) == 0 {
-		return errors.New("kafka: no brokers")
+		return Topic{}, errors.New("kafka: no brokers")
 	}
-	if topic == "" {
-		return errors.New("kafka: empty topic name")
+	if spec.Name == "" {
+		return Topic{}, errors.New("kafka: empty topic name")
 	}
 	var lastErr error
-	_, err := retry.Until(ctx, retry.Policy(retryDelay, 5*time.Second), func() (struct{}, error) {
-		lastErr = ensureTopicOnce(ctx, log, brokers, topic, partitions, replication)
+	t, err := retry.Until(ctx, retry.Policy(retryDelay, 5*time.Second), func() (Topic, error) {
+		t, err := ensureTopicOnce(ctx, log, brokers, spec)
+		lastErr = err
 		var fatal fatalError
-		if errors.As(lastErr, &fatal) {
-			return struct{}{}, retry.Permanent(fatal.err)
+		if errors.As(err, &fatal) {
+			return t, retry.Permanent(fatal.err)
 		}
-		return struct{}{}, lastErr
+		return t, err
 	}, nil)
 	switch {
 	case err == nil:
-		return nil
+		return t, nil
 	case ctx.Err() != nil:
-		return fmt.Errorf("kafka: ensure topic %q: %w (last error: %v)", topic, ctx.Err(), lastErr)
+		return t, fmt.Errorf("kafka: ensure topic %q: %w (last error: %v)", spec.Name, ctx.Err(), lastErr)
 	default:
-		return fmt.Errorf("kafka: ensure topic %q: %w", topic, err)
+		return t, fmt.Errorf("kafka: ensure topic %q: %w", spec.Name, err)
 	}
 }
 
@@ -196,60 +239,78 @@ type fatalError struct{ err error }
 
 func (f fatalError) Error() string { return f.err.Error() }
 
-func ensureTopicOnce(ctx context.Context, log *slog.Logger, brokers []string, topic string, partitions int32, replication int16) error {
-	admin, err := sarama.NewClusterAdmin(brokers, adminConfig())
+func ensureTopicOnce(ctx context.Context, log *slog.Logger, brokers []string, spec TopicSpec) (Topic, error) {
+	client, err := sarama.NewClient(brokers, adminConfig())
 	if err != nil {
-		return err
+		return Topic{}, err
+	}
+	admin, err := sarama.NewClusterAdminFromClient(client)
+	if err != nil {
+		client.Close()
+		return Topic{}, err
 	}
 	defer func() { _ = admin.Close() }()
 
-	err = admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: partitions, ReplicationFactor: replication}, false)
+	nBrokers := len(client.Brokers())
+	rf, minISR, configs := spec.newTopicSettings(nBrokers)
+	err = admin.CreateTopic(spec.Name, &sarama.TopicDetail{NumPartitions: spec.Partitions, ReplicationFactor: rf, ConfigEntries: configs}, false)
+	created := err == nil
 	switch {
-	case err == nil:
-		log.Info("kafka topic created", "topic", topic, "partitions", partitions, "replication", replication)
+	case created:
+		log.Info("kafka topic created", "topic", spec.Name, "partitions", spec.Partitions, "replication", rf,
+			"min_insync_replicas", minISR, "retention", *configs["retention.ms"], "brokers", nBrokers)
 	case errors.Is(err, sarama.ErrTopicAlreadyExists):
 	case errors.Is(err, sarama.ErrInvalidPartitions), errors.Is(err, sarama.ErrInvalidReplicationFactor),
 		errors.Is(err, sarama.ErrInvalidTopic), errors.Is(err, sarama.ErrTopicAuthorizationFailed),
 		errors.Is(err, sarama.ErrClusterAuthorizationFailed), errors.Is(err, sarama.ErrInvalidConfig):
-		return fatalError{err}
+		return Topic{}, fatalError{err}
 	default:
-		return err
+		return Topic{}, err
 	}
 
 	// Wait for leaders (a new topic's partitions get theirs a few milliseconds after creation).
 	for {
-		md, err := admin.DescribeTopics([]string{topic})
+		md, err := admin.DescribeTopics([]string{spec.Name})
 		if err != nil {
-			return err
+			return Topic{}, err
 		}
-		if ready, n := topicReady(md, topic); ready {
-			if n != int(partitions) {
-				log.Warn("kafka topic exists with a different partition count", "topic", topic, "partitions", n, "wanted", partitions)
+		if t := readyTopic(md, spec.Name); t != nil {
+			topic, err := describe(admin, nBrokers, spec.Name, t)
+			topic.Created = created
+			var denied *sarama.DescribeConfigError
+			if errors.As(err, &denied) && (errors.Is(denied.Err, sarama.ErrTopicAuthorizationFailed) || errors.Is(denied.Err, sarama.ErrClusterAuthorizationFailed)) {
+				// A principal without DescribeConfigs cannot check; say so and go on.
+				log.Warn("cannot read the topic's configuration to check its durability", "topic", spec.Name, "err", err)
+				return topic, nil
 			}
-			return nil
+			if err != nil {
+				return topic, err
+			}
+			return topic, spec.check(log, topic)
 		}
 		if !retry.Sleep(ctx, retryDelay/5) {
-			return fmt.Errorf("partitions of %q have no leader yet: %w", topic, ctx.Err())
+			return Topic{}, fmt.Errorf("partitions of %q have no leader yet: %w", spec.Name, ctx.Err())
 		}
 	}
 }
 
-func topicReady(md []*sarama.TopicMetadata, topic string) (bool, int) {
+// readyTopic returns the topic's metadata once every partition has a leader.
+func readyTopic(md []*sarama.TopicMetadata, topic string) *sarama.TopicMetadata {
 	for _, t := range md {
 		if t.Name != topic {
 			continue
 		}
 		if !errors.Is(t.Err, sarama.ErrNoError) || len(t.Partitions) == 0 {
-			return false, 0
+			return nil
 		}
 		for _, p := range t.Partitions {
 			if !errors.Is(p.Err, sarama.ErrNoError) || p.Leader < 0 {
-				return false, 0
+				return nil
 			}
 		}
-		return true, len(t.Partitions)
+		return t
 	}
-	return false, 0
+	return nil
 }
 
 // Ping is a readiness probe: one metadata round-trip to the first broker that answers. It

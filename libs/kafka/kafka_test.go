@@ -7,10 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -84,28 +87,59 @@ func TestConsumerConfig(t *testing.T) {
 // mockCluster is a one-broker sarama mock that knows topic with n partitions led by itself.
 func mockCluster(t *testing.T, addr, topic string, n int32, create sarama.MockResponse) *sarama.MockBroker {
 	t.Helper()
-	var b *sarama.MockBroker
-	if addr == "" {
-		b = sarama.NewMockBroker(t, 1)
-	} else {
-		b = sarama.NewMockBrokerAddr(t, 1, addr)
+	return mockBrokers(t, addr, 1, topic, n, create, topicConfigs(topic, "1", "false"))[0]
+}
+
+// mockBrokers is a cluster of size sarama mocks (the first at addr, if given) that all answer
+// alike: topic has n partitions led by the first broker, replicated on every broker, and the
+// topic configuration describe returns.
+func mockBrokers(t *testing.T, addr string, size int, topic string, n int32, create, describe sarama.MockResponse) []*sarama.MockBroker {
+	t.Helper()
+	bs := make([]*sarama.MockBroker, size)
+	for i := range bs {
+		if i == 0 && addr != "" {
+			bs[i] = sarama.NewMockBrokerAddr(t, 1, addr)
+		} else {
+			bs[i] = sarama.NewMockBroker(t, int32(i+1))
+		}
 	}
-	md := sarama.NewMockMetadataResponse(t).SetBroker(b.Addr(), b.BrokerID()).SetController(b.BrokerID())
+	md := sarama.NewMockMetadataResponse(t).SetController(bs[0].BrokerID())
+	for _, b := range bs {
+		md.SetBroker(b.Addr(), b.BrokerID())
+	}
 	for p := range n {
-		md.SetLeader(topic, p, b.BrokerID())
+		md.SetLeader(topic, p, bs[0].BrokerID())
 	}
-	b.SetHandlerByMap(map[string]sarama.MockResponse{
-		"MetadataRequest":     md,
-		"CreateTopicsRequest": create,
-		"ApiVersionsRequest": sarama.NewMockApiVersionsResponse(t).SetApiKeys([]sarama.ApiVersionsResponseKey{
-			{ApiKey: 3, MinVersion: 0, MaxVersion: 12}, // Metadata
-			{ApiKey: 18, MinVersion: 0, MaxVersion: 3}, // ApiVersions
-			{ApiKey: 19, MinVersion: 0, MaxVersion: 7}, // CreateTopics
-			{ApiKey: 60, MinVersion: 0, MaxVersion: 1}, // DescribeCluster
-		}),
+	for _, b := range bs {
+		b.SetHandlerByMap(map[string]sarama.MockResponse{
+			"MetadataRequest":        md,
+			"CreateTopicsRequest":    create,
+			"DescribeConfigsRequest": describe,
+			"ApiVersionsRequest": sarama.NewMockApiVersionsResponse(t).SetApiKeys([]sarama.ApiVersionsResponseKey{
+				{ApiKey: 3, MinVersion: 0, MaxVersion: 12}, // Metadata
+				{ApiKey: 18, MinVersion: 0, MaxVersion: 3}, // ApiVersions
+				{ApiKey: 19, MinVersion: 0, MaxVersion: 7}, // CreateTopics
+				{ApiKey: 32, MinVersion: 0, MaxVersion: 4}, // DescribeConfigs
+				{ApiKey: 60, MinVersion: 0, MaxVersion: 1}, // DescribeCluster
+			}),
+		})
+		t.Cleanup(b.Close)
+	}
+	return bs
+}
+
+// topicConfigs answers DescribeConfigs (v4, what sarama sends for Version >= 2.8) for topic.
+func topicConfigs(topic, minISR, unclean string) sarama.MockResponse {
+	return sarama.NewMockWrapper(&sarama.DescribeConfigsResponse{
+		Version: 4,
+		Resources: []*sarama.ResourceResponse{{
+			Name: topic, Type: sarama.TopicResource,
+			Configs: []*sarama.ConfigEntry{
+				{Name: "min.insync.replicas", Value: minISR},
+				{Name: "unclean.leader.election.enable", Value: unclean},
+			},
+		}},
 	})
-	t.Cleanup(b.Close)
-	return b
 }
 
 // createResponse answers CreateTopics (v7, what sarama sends for Version >= 2.8) with err.
@@ -132,7 +166,7 @@ func TestEnsureTopicCreates(t *testing.T) {
 	b := mockCluster(t, "", "sums", 3, createResponse("sums", sarama.ErrNoError))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := EnsureTopic(ctx, quiet, []string{b.Addr()}, "sums", 3, 1); err != nil {
+	if _, err := EnsureTopic(ctx, quiet, []string{b.Addr()}, TopicSpec{Name: "sums", Partitions: 3}); err != nil {
 		t.Fatal(err)
 	}
 	if n := requests(b, "CreateTopicsRequest"); n != 1 {
@@ -152,7 +186,7 @@ func TestEnsureTopicAlreadyExists(t *testing.T) {
 	b := mockCluster(t, "", "sums", 3, createResponse("sums", sarama.ErrTopicAlreadyExists))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := EnsureTopic(ctx, quiet, []string{b.Addr()}, "sums", 3, 1); err != nil {
+	if _, err := EnsureTopic(ctx, quiet, []string{b.Addr()}, TopicSpec{Name: "sums", Partitions: 3}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -162,7 +196,7 @@ func TestEnsureTopicFatalError(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
-	err := EnsureTopic(ctx, quiet, []string{b.Addr()}, "sums", 3, 3)
+	_, err := EnsureTopic(ctx, quiet, []string{b.Addr()}, TopicSpec{Name: "sums", Partitions: 3, ReplicationFactor: 3})
 	if !errors.Is(err, sarama.ErrInvalidReplicationFactor) {
 		t.Fatalf("err = %v, want ErrInvalidReplicationFactor", err)
 	}
@@ -176,7 +210,10 @@ func TestEnsureTopicWaitsForBroker(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- EnsureTopic(ctx, quiet, []string{addr}, "sums", 3, 1) }()
+	go func() {
+		_, err := EnsureTopic(ctx, quiet, []string{addr}, TopicSpec{Name: "sums", Partitions: 3})
+		done <- err
+	}()
 
 	time.Sleep(700 * time.Millisecond)
 	select {
@@ -194,7 +231,7 @@ func TestEnsureTopicContextEnds(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := EnsureTopic(ctx, quiet, []string{freeAddr(t)}, "sums", 3, 1)
+	_, err := EnsureTopic(ctx, quiet, []string{freeAddr(t)}, TopicSpec{Name: "sums", Partitions: 3})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want deadline exceeded", err)
 	}
@@ -263,4 +300,118 @@ func freeAddr(t *testing.T) string {
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	return addr
+}
+
+// createDetail returns the CreateTopics detail b received for topic.
+func createDetail(t *testing.T, b *sarama.MockBroker, topic string) *sarama.TopicDetail {
+	t.Helper()
+	for _, r := range b.History() {
+		if req, ok := r.Request.(*sarama.CreateTopicsRequest); ok {
+			return req.TopicDetails[topic]
+		}
+	}
+	t.Fatal("no CreateTopics request")
+	return nil
+}
+
+// On a 3-broker cluster a new topic gets replication factor 3, min ISR 2,
+// unclean leader election off and, by default, no retention limit; on one
+// broker, replication factor 1 and min ISR 1.
+func TestEnsureTopicReplicatesOnACluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, c := range []struct {
+		brokers     int
+		spec        TopicSpec
+		rf          int16
+		minISR, ret string
+	}{
+		{3, TopicSpec{Name: "sums", Partitions: 3}, 3, "2", "-1"},
+		{1, TopicSpec{Name: "sums", Partitions: 3}, 1, "1", "-1"},
+		{5, TopicSpec{Name: "sums", Partitions: 3, Retention: 7 * 24 * time.Hour}, 3, "2", "604800000"},
+		{3, TopicSpec{Name: "sums", Partitions: 3, ReplicationFactor: 2, MinInsyncReplicas: 2}, 2, "2", "-1"},
+	} {
+		bs := mockBrokers(t, "", c.brokers, "sums", 3, createResponse("sums", sarama.ErrNoError), topicConfigs("sums", c.minISR, "false"))
+		topic, err := EnsureTopic(ctx, quiet, []string{bs[0].Addr()}, c.spec)
+		if err != nil {
+			t.Fatalf("%d brokers: %v", c.brokers, err)
+		}
+		d := createDetail(t, bs[0], "sums")
+		if d.ReplicationFactor != c.rf || *d.ConfigEntries["min.insync.replicas"] != c.minISR ||
+			*d.ConfigEntries["unclean.leader.election.enable"] != "false" || *d.ConfigEntries["retention.ms"] != c.ret {
+			t.Fatalf("%d brokers, %+v: created with RF %d and %v", c.brokers, c.spec, d.ReplicationFactor, d.ConfigEntries)
+		}
+		if !topic.Created || topic.Brokers != c.brokers || topic.Unsafe != "" {
+			t.Fatalf("%d brokers: topic %+v", c.brokers, topic)
+		}
+	}
+}
+
+// An existing topic that cannot keep an acknowledged event through the loss
+// of one broker is refused on a 3-broker cluster, with the topic and the
+// setting to fix named; the explicit override accepts it and says so. The
+// same settings on a one-broker cluster, where nothing better is possible,
+// and a sound topic on the cluster, are accepted.
+func TestEnsureTopicRefusesATopicThatCannotSurviveABrokerLoss(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	exists := createResponse("sums", sarama.ErrTopicAlreadyExists)
+	spec := TopicSpec{Name: "sums", Partitions: 3}
+
+	bs := mockBrokers(t, "", 3, "sums", 3, exists, topicConfigs("sums", "1", "false"))
+	_, err := EnsureTopic(ctx, quiet, []string{bs[0].Addr()}, spec)
+	if !errors.Is(err, ErrUnsafeTopic) || !strings.Contains(err.Error(), `"sums"`) || !strings.Contains(err.Error(), "min.insync.replicas=1") {
+		t.Fatalf("min ISR 1 on 3 brokers: %v", err)
+	}
+	bs = mockBrokers(t, "", 3, "sums", 3, exists, topicConfigs("sums", "2", "true"))
+	if _, err := EnsureTopic(ctx, quiet, []string{bs[0].Addr()}, spec); !errors.Is(err, ErrUnsafeTopic) || !strings.Contains(err.Error(), "unclean.leader.election.enable") {
+		t.Fatalf("unclean election on 3 brokers: %v", err)
+	}
+
+	allowed := spec
+	allowed.AllowUnsafe = true
+	bs = mockBrokers(t, "", 3, "sums", 3, exists, topicConfigs("sums", "1", "false"))
+	topic, err := EnsureTopic(ctx, quiet, []string{bs[0].Addr()}, allowed)
+	if err != nil || topic.Unsafe == "" || topic.MinInsyncReplicas != 1 {
+		t.Fatalf("accepted by the override: %+v %v", topic, err)
+	}
+	reg := prometheus.NewRegistry()
+	NewTopicMetrics(reg).Observe(topic)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP kafka_topic_unsafe 1 when the topic cannot keep an acknowledged event through the loss of one broker and was accepted by KAFKA_TOPIC_ALLOW_UNSAFE.
+# TYPE kafka_topic_unsafe gauge
+kafka_topic_unsafe{topic="sums"} 1
+`), "kafka_topic_unsafe"); err != nil {
+		t.Fatal(err)
+	}
+
+	bs = mockBrokers(t, "", 1, "sums", 3, exists, topicConfigs("sums", "1", "false"))
+	if topic, err := EnsureTopic(ctx, quiet, []string{bs[0].Addr()}, spec); err != nil || topic.Unsafe != "" {
+		t.Fatalf("one broker: %+v %v", topic, err)
+	}
+	bs = mockBrokers(t, "", 3, "sums", 3, exists, topicConfigs("sums", "2", "false"))
+	if topic, err := EnsureTopic(ctx, quiet, []string{bs[0].Addr()}, spec); err != nil || topic.ReplicationFactor != 3 || topic.Created {
+		t.Fatalf("RF 3, min ISR 2 on 3 brokers: %+v %v", topic, err)
+	}
+}
+
+// A replication factor below 2 is named as the reason on a cluster.
+func TestJudgeNamesTheReplicationFactor(t *testing.T) {
+	top := Topic{Name: "sums", Brokers: 3, ReplicationFactor: 1, MinInsyncReplicas: 1}
+	top.judge()
+	if !strings.Contains(top.Unsafe, "replication factor 1") {
+		t.Fatalf("unsafe = %q", top.Unsafe)
+	}
+}
+
+func TestSettingsValidate(t *testing.T) {
+	ok := Settings{Brokers: []string{"a:1"}, Topic: "t", Partitions: 3}
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	bad := ok
+	bad.ReplicationFactor, bad.MinInsyncReplicas = 2, 3
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "above its replication factor") {
+		t.Fatalf("min ISR above RF: %v", err)
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/distsum/distsum/libs/health"
+	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/lifecycle"
 	"github.com/distsum/distsum/libs/metrics"
 	"github.com/distsum/distsum/proto/calculatorpb"
@@ -38,6 +39,7 @@ type App struct {
 	grpc    *GRPC
 	ops     *http.Server
 	checker *health.Checker
+	topic   *kafka.TopicMetrics
 }
 
 // GRPC is the gRPC server with its health service.
@@ -112,8 +114,8 @@ func ProvideChecks(ctx context.Context, cfg Config, store *outbox.Store) health.
 }
 
 // NewApp assembles the application.
-func NewApp(cfg Config, log *slog.Logger, store *outbox.Store, r *relay.Relay, g *GRPC, ops *http.Server, checker *health.Checker) *App {
-	return &App{cfg: cfg, log: log, store: store, relay: r, grpc: g, ops: ops, checker: checker}
+func NewApp(cfg Config, log *slog.Logger, store *outbox.Store, r *relay.Relay, g *GRPC, ops *http.Server, checker *health.Checker, topic *kafka.TopicMetrics) *App {
+	return &App{cfg: cfg, log: log, store: store, relay: r, grpc: g, ops: ops, checker: checker, topic: topic}
 }
 
 // Run serves until ctx ends, then shuts down in order: stop taking calls and
@@ -132,10 +134,11 @@ func (a *App) Run(ctx context.Context) error {
 	g := lifecycle.New(ctx, a.log, a.cfg.Ops.ShutdownTimeout)
 	g.GRPC(a.grpc.Server, grpcLis, a.grpc.Health.Shutdown)
 	g.Go("relay", func(ctx context.Context) error {
-		// The topic is created before the first publish; until Kafka answers,
-		// Adds are still accepted into the outbox.
-		if err := a.cfg.Kafka.EnsureTopic(ctx, a.log); err != nil && ctx.Err() == nil {
-			a.log.Error("cannot create the topic", "topic", a.cfg.Kafka.Topic, "err", err)
+		// The topic is created (or checked) before the first publish; until
+		// Kafka answers, Adds are still accepted into the outbox. A topic that
+		// cannot keep acknowledged events stops the calculator.
+		if err := a.cfg.Kafka.SetUpTopic(ctx, a.log, a.topic); err != nil {
+			return err
 		}
 		a.relay.Run(ctx)
 		return nil

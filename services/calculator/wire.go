@@ -10,6 +10,7 @@ import (
 	"github.com/google/wire"
 	"github.com/gorilla/mux"
 
+	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/service"
 )
 
@@ -19,6 +20,7 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	wire.Build(
 		service.OpsSet,
 		wire.FieldsOf(new(Config), "Ops"),
+		kafka.NewTopicMetrics,
 		wire.Bind(new(http.Handler), new(*mux.Router)),
 		ProvideChecks, ProvideOutbox, ProvideRelay, ProvideCalculatorService, ProvideGRPC, NewApp,
 	)

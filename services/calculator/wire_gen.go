@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/metrics"
 	"github.com/distsum/distsum/libs/service"
 	"log/slog"
@@ -31,7 +32,8 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	checker := service.NewChecker(checks, registry)
 	router := service.NewOpsRouter(registry, checker)
 	server := service.NewHTTPServer(ops, router)
-	app := NewApp(cfg, log, store, relay, grpc, server, checker)
+	topicMetrics := kafka.NewTopicMetrics(registry)
+	app := NewApp(cfg, log, store, relay, grpc, server, checker, topicMetrics)
 	return app, func() {
 		cleanup()
 	}, nil

@@ -27,6 +27,7 @@ type App struct {
 	ledger   *ledger.Ledger
 	consumer *consumer.Consumer
 	http     *http.Server
+	topic    *kafka.TopicMetrics
 }
 
 // ProvideLedger returns the empty ledger the state file is loaded into.
@@ -66,8 +67,8 @@ func ProvideHandler(r *mux.Router, l *ledger.Ledger) http.Handler {
 }
 
 // NewApp assembles the application.
-func NewApp(cfg Config, log *slog.Logger, l *ledger.Ledger, c *consumer.Consumer, srv *http.Server) *App {
-	return &App{cfg: cfg, log: log, ledger: l, consumer: c, http: srv}
+func NewApp(cfg Config, log *slog.Logger, l *ledger.Ledger, c *consumer.Consumer, srv *http.Server, topic *kafka.TopicMetrics) *App {
+	return &App{cfg: cfg, log: log, ledger: l, consumer: c, http: srv, topic: topic}
 }
 
 // Run serves until ctx ends, then stops consuming and saves the state, then
@@ -79,9 +80,10 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	g := lifecycle.New(ctx, a.log, a.cfg.Ops.ShutdownTimeout)
 	g.Go("consumer", func(ctx context.Context) error {
-		// Create the topic if the calculator has not yet, so the group can join.
-		if err := a.cfg.Kafka.EnsureTopic(ctx, a.log); err != nil && ctx.Err() == nil {
-			a.log.Error("cannot create the topic", "topic", a.cfg.Kafka.Topic, "err", err)
+		// Create the topic if the calculator has not yet, so the group can
+		// join; a topic that cannot keep acknowledged events stops totals.
+		if err := a.cfg.Kafka.SetUpTopic(ctx, a.log, a.topic); err != nil {
+			return err
 		}
 		return a.consumer.Run(ctx)
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/wire"
 
+	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/service"
 )
 
@@ -17,6 +18,7 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	wire.Build(
 		service.OpsSet,
 		wire.FieldsOf(new(Config), "Ops"),
+		kafka.NewTopicMetrics,
 		ProvideLedger, ProvideState, ProvideChecks, ProvideConsumer, ProvideHandler, NewApp,
 	)
 	return nil, nil, nil

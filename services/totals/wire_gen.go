@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/metrics"
 	"github.com/distsum/distsum/libs/service"
 	"log/slog"
@@ -31,7 +32,8 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	router := service.NewOpsRouter(registry, checker)
 	handler := ProvideHandler(router, ledger)
 	server := service.NewHTTPServer(ops, handler)
-	app := NewApp(cfg, log, ledger, consumer, server)
+	topicMetrics := kafka.NewTopicMetrics(registry)
+	app := NewApp(cfg, log, ledger, consumer, server, topicMetrics)
 	return app, func() {
 	}, nil
 }

@@ -321,7 +321,7 @@ func (k *Kafka) CreateTopic(t testing.TB, name string, partitions int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := kafka.EnsureTopic(ctx, slog.Default(), k.Brokers(), name, int32(partitions), 1); err != nil {
+	if _, err := kafka.EnsureTopic(ctx, slog.Default(), k.Brokers(), kafka.TopicSpec{Name: name, Partitions: int32(partitions)}); err != nil {
 		t.Fatalf("kafka: create topic %s: %v", name, err)
 	}
 }

@@ -170,7 +170,7 @@ func TestKafkaSaramaVersions(t *testing.T) {
 	k.Restart(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := kafka.EnsureTopic(ctx, slog.Default(), k.Brokers(), "versions-"+kafka.Version.String(), 1, 1); err != nil {
+	if _, err := kafka.EnsureTopic(ctx, slog.Default(), k.Brokers(), kafka.TopicSpec{Name: "versions-" + kafka.Version.String(), Partitions: 1}); err != nil {
 		t.Fatalf("after graceful restart: %v", err)
 	}
 	t.Logf("MEASURED restart after graceful stop: %v", k.LastStartDuration().Round(time.Millisecond))
@@ -188,7 +188,8 @@ func ensureTopicVersion(ctx context.Context, brokers []string, topic string, v s
 		return err
 	}
 	// Leaders, via the shared helper (which uses the default version).
-	return kafka.EnsureTopic(ctx, slog.Default(), brokers, topic, 1, 1)
+	_, err = kafka.EnsureTopic(ctx, slog.Default(), brokers, kafka.TopicSpec{Name: topic, Partitions: 1})
+	return err
 }
 
 // produceKeyed sends count messages "from..from+count-1" with one key and waits for every ack.
