@@ -34,6 +34,7 @@ import (
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -60,6 +61,9 @@ var strimziCRDFiles = map[string]string{
 }
 
 const strimziGroup = "kafka.strimzi.io"
+
+// stageLabel marks what production applies before the services (README).
+const stageLabel = "distsum.io/stage"
 
 // ---- rendering and decoding ----
 
@@ -319,6 +323,9 @@ func TestOverlays(t *testing.T) {
 			}
 			t.Logf("%d objects", len(objs))
 			checkDeployment(t, objs, want)
+			if want.strimzi {
+				checkStrimzi(t, objs)
+			}
 			t.Run("strimzi-schemas", func(t *testing.T) {
 				var custom []object
 				for _, o := range objs {
@@ -338,7 +345,6 @@ func TestOverlays(t *testing.T) {
 						t.Error(err)
 					}
 				}
-				checkStrimzi(t, objs)
 			})
 		})
 	}
@@ -725,6 +731,29 @@ func intOf(v any) (int64, bool) {
 // factor 3 and min ISR 2, on a cluster with the brokers to hold it.
 func checkStrimzi(t reporter, objs []object) {
 	settings := settingsOf(t, typedOf[*corev1.ConfigMap](objs))
+
+	// The README's first apply step (-l distsum.io/stage=kafka) creates the
+	// namespace, the cluster and the topic, and nothing that starts a service.
+	for _, o := range objs {
+		var lbls map[string]any
+		if o.typed != nil {
+			acc, err := meta.Accessor(o.typed)
+			if err != nil {
+				t.Fatalf("%s: %v", o, err)
+			}
+			lbls = map[string]any{}
+			for k, v := range acc.GetLabels() {
+				lbls[k] = v
+			}
+		} else {
+			lbls, _ = path(findStrimzi(objs, o.gvk.Kind, o.name), "metadata", "labels").(map[string]any)
+		}
+		first := o.typed == nil || o.gvk.Kind == "Namespace"
+		if staged := lbls[stageLabel] == "kafka"; staged != first {
+			t.Errorf("%s: %s=kafka is %v, want %v", o, stageLabel, staged, first)
+		}
+	}
+
 	kafkas := strimziOf(objs, "Kafka")
 	if len(kafkas) != 1 {
 		t.Fatalf("%d Kafka resources, want 1", len(kafkas))
@@ -990,6 +1019,8 @@ func TestChecksCatch(t *testing.T) {
 			"min.insync.replicas: 2", "min.insync.replicas: 1", "topic min.insync.replicas 1, want 2"},
 		{"brokers address", "production", "overlays/production/kustomization.yaml",
 			"distsum-kafka-bootstrap:9092", "kafka-bootstrap:9092", "is not the bootstrap Service"},
+		{"stage label", "production", "overlays/production/topic.yaml",
+			"    distsum.io/stage: kafka\n", "", "KafkaTopic/calculator-sum-topic: distsum.io/stage=kafka is false, want true"},
 		{"dev advertised listener", "dev", "overlays/dev/kafka.yaml",
 			"PLAINTEXT://kafka-0.kafka:9092", "PLAINTEXT://localhost:9092", "the broker advertises"},
 	}
