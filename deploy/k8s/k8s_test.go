@@ -23,6 +23,7 @@ import (
 	"sync"
 	"testing"
 
+	brokerconf "github.com/distsum/distsum/deploy/kafka"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -645,13 +646,78 @@ func checkDeployment(t reporter, objs []object, want expectation) {
 		if ss == nil || svc == nil || pod != ss.Name+"-0" || ss.Spec.ServiceName != svcName || *ss.Spec.Replicas != 1 {
 			t.Fatalf("KAFKA_BROKERS %q is not the dev broker's pod address", settings["KAFKA_BROKERS"])
 		}
-		c := ss.Spec.Template.Spec.Containers[0]
-		if e, _ := envVar(c, "KAFKA_ADVERTISED_LISTENERS"); !strings.HasSuffix(e.Value, "://"+host+":"+port) {
-			t.Errorf("the broker advertises %q, the services are given %s:%s", e.Value, host, port)
+		env := containerEnv(ss.Spec.Template.Spec.Containers[0], configMaps)
+		if a := env["KAFKA_ADVERTISED_LISTENERS"]; !strings.HasSuffix(a, "://"+host+":"+port) {
+			t.Errorf("the broker advertises %q, the services are given %s:%s", a, host, port)
 		}
+		checkDevBroker(t, env, host, port, ss)
 		if len(ss.Spec.VolumeClaimTemplates) == 0 {
 			t.Error("the dev broker has no volume claim")
 		}
+	}
+}
+
+// containerEnv is a container's environment: its envFrom ConfigMaps, then
+// its literal env values.
+func containerEnv(c corev1.Container, cms map[string]*corev1.ConfigMap) map[string]string {
+	env := map[string]string{}
+	for _, ef := range c.EnvFrom {
+		if ef.ConfigMapRef != nil && cms[ef.ConfigMapRef.Name] != nil {
+			for k, v := range cms[ef.ConfigMapRef.Name].Data {
+				env[ef.Prefix+k] = v
+			}
+		}
+	}
+	for _, e := range c.Env {
+		if e.ValueFrom == nil {
+			env[e.Name] = e.Value
+		}
+	}
+	return env
+}
+
+// checkDevBroker: the dev broker runs with the project's broker settings
+// (deploy/kafka, their one source) for its pod address and volume. Only
+// the listening addresses differ: a pod listens on every interface and
+// reaches its own controller on localhost.
+func checkDevBroker(t reporter, env map[string]string, host, port string, ss *appsv1.StatefulSet) {
+	portN, _ := strconv.Atoi(port)
+	c := ss.Spec.Template.Spec.Containers[0]
+	var dataDir string
+	for _, m := range c.VolumeMounts {
+		if len(ss.Spec.VolumeClaimTemplates) > 0 && m.Name == ss.Spec.VolumeClaimTemplates[0].Name {
+			dataDir = m.MountPath
+		}
+	}
+	logDirs := env["KAFKA_LOG_DIRS"]
+	if dataDir == "" || !strings.HasPrefix(logDirs, dataDir+"/") {
+		t.Errorf("the broker's log.dirs %q is not under its volume (%q)", logDirs, dataDir)
+	}
+	want := brokerconf.Properties(brokerconf.Params{
+		NodeID: 1, Host: host, Port: portN, ControllerPort: 9093, DataDir: logDirs,
+	})
+	differs := map[string]string{
+		"listeners":                "PLAINTEXT://:" + port + ",CONTROLLER://:9093",
+		"controller.quorum.voters": "1@localhost:9093",
+	}
+	seen := map[string]bool{}
+	for prop, v := range want {
+		if d, ok := differs[prop]; ok {
+			v = d
+		}
+		name := brokerconf.EnvName(prop)
+		seen[name] = true
+		if got, ok := env[name]; !ok || got != v {
+			t.Errorf("dev broker %s = %q, want %q (%s in deploy/kafka/server.properties.tmpl)", name, got, v, prop)
+		}
+	}
+	for name := range env {
+		if strings.HasPrefix(name, "KAFKA_") && !seen[name] && name != "KAFKA_HEAP_OPTS" {
+			t.Errorf("dev broker sets %s (%s), which the project's broker settings do not have", name, brokerconf.PropertyName(name))
+		}
+	}
+	if env["CLUSTER_ID"] == "" {
+		t.Error("dev broker has no CLUSTER_ID to format its volume with")
 	}
 }
 
@@ -829,7 +895,7 @@ func memCopy(t *testing.T, file, old, new string) filesys.FileSystem {
 	mem := filesys.MakeFsInMemory()
 	edited := false
 	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
+		if err != nil || d.IsDir() || (!strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".env")) {
 			return err
 		}
 		b, err := os.ReadFile(p)
@@ -1021,8 +1087,14 @@ func TestChecksCatch(t *testing.T) {
 			"distsum-kafka-bootstrap:9092", "kafka-bootstrap:9092", "is not the bootstrap Service"},
 		{"stage label", "production", "overlays/production/topic.yaml",
 			"    distsum.io/stage: kafka\n", "", "KafkaTopic/calculator-sum-topic: distsum.io/stage=kafka is false, want true"},
-		{"dev advertised listener", "dev", "overlays/dev/kafka.yaml",
+		{"dev advertised listener", "dev", "overlays/dev/kafka.env",
 			"PLAINTEXT://kafka-0.kafka:9092", "PLAINTEXT://localhost:9092", "the broker advertises"},
+		{"dev broker setting drift", "dev", "overlays/dev/kafka.env",
+			"KAFKA_TRANSACTION_STATE_LOG_MIN_ISR=1", "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR=2", "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"},
+		{"dev broker setting missing", "dev", "overlays/dev/kafka.env",
+			"KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR=1\n", "", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"},
+		{"dev broker unknown setting", "dev", "overlays/dev/kafka.env",
+			"KAFKA_NUM_PARTITIONS=1\n", "KAFKA_NUM_PARTITIONS=1\nKAFKA_NUM_PARTITION=3\n", "KAFKA_NUM_PARTITION (num.partition)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
