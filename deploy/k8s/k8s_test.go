@@ -241,23 +241,33 @@ var (
 	schemasErr  error
 )
 
-// strimziCRDDir is where scripts/install-strimzi-crds.sh puts the CRDs;
-// STRIMZI_CRD_DIR overrides it.
+// strimziCRDDir is where scripts/install-strimzi-crds.sh puts the CRDs:
+// STRIMZI_CRD_DIR if set, else under the checkout's .cache (DISTSUM_ROOT, or
+// the directory of the go.mod above the working directory, followed through
+// the link Bazel's runfiles hold, as tests/testkit finds it).
 func strimziCRDDir() (string, error) {
 	if d := os.Getenv("STRIMZI_CRD_DIR"); d != "" {
 		return d, nil
+	}
+	cache := func(root string) string { return filepath.Join(root, ".cache", "strimzi", strimziVersion, "crds") }
+	if d := os.Getenv("DISTSUM_ROOT"); d != "" {
+		return cache(d), nil
 	}
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, ".cache", "strimzi", strimziVersion, "crds"), nil
+		mod := filepath.Join(dir, "go.mod")
+		if b, err := os.ReadFile(mod); err == nil && strings.Contains(string(b), "module github.com/distsum/distsum\n") {
+			if real, err := filepath.EvalSymlinks(mod); err == nil {
+				return cache(filepath.Dir(real)), nil
+			}
+			return cache(dir), nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("no go.mod above the test's directory; set STRIMZI_CRD_DIR")
+			return "", errors.New("no go.mod of github.com/distsum/distsum above the working directory; set STRIMZI_CRD_DIR")
 		}
 		dir = parent
 	}
