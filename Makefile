@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/.cache/bin:$(PATH)
 
 .PHONY: up down status logs tools kafka-up kafka-down services-up services-down \
 	prometheus-up prometheus-down test check fmt vet generate check-generated \
-	test-unit test-integration test-live test-e2e go-test check-bazel gazelle \
+	test-unit test-k8s test-integration test-live test-e2e go-test check-bazel gazelle \
 	bazel-bootstrap bazel-build images images-load load clean
 
 ## ---- running the system ----
@@ -58,7 +58,7 @@ prometheus-down:
 # against real Kafka brokers, the dashboards against a live Prometheus, and
 # the failure suite in containers. (`make go-test` runs the same Go tests
 # without Bazel.)
-test: check check-bazel test-unit test-integration test-live test-e2e
+test: check check-bazel test-unit test-k8s test-integration test-live test-e2e
 
 check: fmt vet check-generated
 
@@ -97,6 +97,13 @@ test-unit: bazel-bootstrap
 	scripts/install-tools.sh prometheus
 	bazel test //...
 
+# Every Kubernetes overlay renders (kustomize), decodes strictly into the
+# k8s.io/api types, and its Strimzi resources validate against Strimzi's CRD
+# schemas (fetched from Maven Central by scripts/install-strimzi-crds.sh).
+test-k8s:
+	scripts/install-strimzi-crds.sh >/dev/null
+	CI=$${CI:-true} $(GO) test -count=1 ./deploy/k8s/
+
 # Real Kafka brokers (Maven Central jars) and the Bazel-built service binaries.
 test-integration: bazel-bootstrap
 	tools/bazel/test-external.sh //tests/integration:integration_test //tests/testkit:testkit_test
@@ -121,6 +128,7 @@ test-e2e: bazel-bootstrap
 # The same Go tests without Bazel (E2E=1 for the failure suite, which then
 # builds the service images from source).
 go-test:
+	scripts/install-strimzi-crds.sh >/dev/null
 	$(GO) test -count=1 ./libs/... ./services/... ./proto/... ./k6-tests/... ./tests/observability/... ./deploy/... ./tools/...
 	$(GO) test -count=1 -p 1 -timeout 30m ./tests/testkit/... ./tests/integration/...
 	E2E=1 $(GO) test -count=1 -p 1 -timeout 60m ./tests/e2e/...
