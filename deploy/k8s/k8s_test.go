@@ -24,6 +24,7 @@ import (
 	"testing"
 
 	brokerconf "github.com/distsum/distsum/deploy/kafka"
+	"github.com/distsum/distsum/tests/testkit"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -242,35 +243,17 @@ var (
 )
 
 // strimziCRDDir is where scripts/install-strimzi-crds.sh puts the CRDs:
-// STRIMZI_CRD_DIR if set, else under the checkout's .cache (DISTSUM_ROOT, or
-// the directory of the go.mod above the working directory, followed through
-// the link Bazel's runfiles hold, as tests/testkit finds it).
+// STRIMZI_CRD_DIR if set, else under the checkout's .cache (the test kit's
+// repository root).
 func strimziCRDDir() (string, error) {
 	if d := os.Getenv("STRIMZI_CRD_DIR"); d != "" {
 		return d, nil
 	}
-	cache := func(root string) string { return filepath.Join(root, ".cache", "strimzi", strimziVersion, "crds") }
-	if d := os.Getenv("DISTSUM_ROOT"); d != "" {
-		return cache(d), nil
-	}
-	dir, err := os.Getwd()
+	root, err := testkit.RepoRoot()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w; set STRIMZI_CRD_DIR", err)
 	}
-	for {
-		mod := filepath.Join(dir, "go.mod")
-		if b, err := os.ReadFile(mod); err == nil && strings.Contains(string(b), "module github.com/distsum/distsum\n") {
-			if real, err := filepath.EvalSymlinks(mod); err == nil {
-				return cache(filepath.Dir(real)), nil
-			}
-			return cache(dir), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod of github.com/distsum/distsum above the working directory; set STRIMZI_CRD_DIR")
-		}
-		dir = parent
-	}
+	return filepath.Join(root, ".cache", "strimzi", strimziVersion, "crds"), nil
 }
 
 // needSchemas returns the Strimzi schemas. Without them the test is skipped
