@@ -245,7 +245,7 @@ deb_version_is() { # pkg upstream-version : the cached .deb has that upstream ve
 lib_closure() { # root elf... : copy the host's shared libraries the binaries need into root
 	local root="$1" l
 	shift
-	for l in $(ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u); do
+	for l in $(ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $1 !~ /:$/ {print $1}' | sort -u); do
 		mkdir -p "$root$(dirname "$l")"
 		cp -L "$l" "$root$l"
 	done
@@ -279,10 +279,14 @@ build_prometheus() {
 	deb_version_is prometheus "$PROMETHEUS_VERSION"
 	cp "$deb/usr/bin/prometheus" "$deb/usr/bin/promtool" "$r/bin/"
 	mkdir -p "$r/usr/share/prometheus" "$r/etc/prometheus"
-	# The classic UI's files and what its relative links point at.
-	cp -a "$deb/usr/share/prometheus/web" "$r/usr/share/prometheus/"
-	cp -a "$deb/usr/share/javascript" "$r/usr/share/" 2>/dev/null || true
-	[[ -d "$deb/usr/share/fonts" ]] && cp -a "$deb/usr/share/fonts" "$r/usr/share/"
+	# The classic UI: its own files, and of the JavaScript packages it links to only the files its
+	# templates load (moment-timezone alone is 200 MB of data builds).
+	local web="$deb/usr/share/prometheus/web" f
+	(cd "$web" && find . -type f) | while read -r f; do install -D -m 0644 "$web/$f" "$r/usr/share/prometheus/web/$f"; done
+	grep -rhoE 'static/[^"?]+' "$web/templates" | sort -u | while read -r f; do
+		[[ -e "$r/usr/share/prometheus/web/$f" ]] || install -D -m 0644 "$(readlink -f "$web/$f")" "$r/usr/share/prometheus/web/$f"
+	done
+	cp -rL "$web/static/vendor/bootstrap4-glyphicons/fonts" "$r/usr/share/prometheus/web/static/vendor/bootstrap4-glyphicons/"
 	cp -a "$deb/etc/prometheus/consoles" "$deb/etc/prometheus/console_libraries" "$r/usr/share/prometheus/"
 	lib_closure "$r" "$r/bin/prometheus" "$r/bin/promtool"
 	static_go_build ./deploy/images/httpprobe "$r/bin/httpprobe"
