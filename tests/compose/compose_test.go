@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -59,6 +60,16 @@ func TestLocalStack(t *testing.T) {
 	start := time.Now()
 	s.run(ctx, "up", "-d")
 	t.Logf("compose up -d returned in %v", time.Since(start).Round(time.Millisecond))
+	// depends_on conditions hold: each service started only after a health probe of the broker
+	// had passed. (Without the condition they start a second after the broker, before its first
+	// probe; measured with an override that sets condition: service_started.)
+	kafkaHealthy := s.firstHealthyProbe(ctx, "kafka")
+	for _, svc := range []string{"calculator", "totals"} {
+		if started := s.state(ctx, svc).StartedAt; started.Before(kafkaHealthy) {
+			t.Errorf("%s started at %v, before kafka's first passing health probe ended (%v)",
+				svc, started.Format(time.StampMilli), kafkaHealthy.Format(time.StampMilli))
+		}
+	}
 
 	// The health checks run inside images without a shell: the Go probes must say healthy.
 	s.waitHealthy(ctx, localServices...)
@@ -206,18 +217,60 @@ func (s *stack) docker(ctx context.Context, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+type containerState struct {
+	StartedAt time.Time
+	Health    *struct {
+		Log []struct {
+			End      time.Time
+			ExitCode int
+		}
+	}
+}
+
+func (s *stack) state(ctx context.Context, svc string) containerState {
+	s.t.Helper()
+	var st containerState
+	out := s.docker(ctx, "inspect", "-f", "{{json .State}}", s.output(ctx, "ps", "-q", svc))
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		s.t.Fatalf("state of %s: %v: %s", svc, err, out)
+	}
+	return st
+}
+
+// firstHealthyProbe is when the first passing health probe of a service ended (docker keeps
+// the last five probes: call it soon after the start).
+func (s *stack) firstHealthyProbe(ctx context.Context, svc string) time.Time {
+	s.t.Helper()
+	st := s.state(ctx, svc)
+	if st.Health != nil {
+		for _, p := range st.Health.Log {
+			if p.ExitCode == 0 {
+				return p.End
+			}
+		}
+	}
+	s.t.Fatalf("%s has passed no health probe yet: %+v", svc, st.Health)
+	return time.Time{}
+}
+
+// health is "<state> <health status>" of the container of a service, e.g. "running healthy".
+func (s *stack) health(ctx context.Context, svc string) string {
+	s.t.Helper()
+	id := s.output(ctx, "ps", "-q", svc)
+	if id == "" {
+		s.t.Fatalf("service %s has no container", svc)
+	}
+	return s.docker(ctx, "inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}", id)
+}
+
 // waitHealthy waits until the container of each service reports the health status "healthy".
 func (s *stack) waitHealthy(ctx context.Context, services ...string) {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	for _, svc := range services {
-		id := s.output(ctx, "ps", "-q", svc)
-		if id == "" {
-			s.t.Fatalf("service %s has no container", svc)
-		}
 		for {
-			st := s.docker(ctx, "inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}", id)
+			st := s.health(ctx, svc)
 			if st == "running healthy" {
 				break
 			}
