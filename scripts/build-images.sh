@@ -4,6 +4,8 @@
 #   scripts/build-images.sh [all]                  # kafka + toxiproxy
 #   scripts/build-images.sh kafka                  # distsum/kafka:$KAFKA_VERSION  (jlink JRE + Kafka jars)
 #   scripts/build-images.sh toxiproxy              # distsum/toxiproxy:2.12.0      (static server)
+#   scripts/build-images.sh prometheus             # distsum/prometheus:2.42.0     (Debian's binaries)
+#   scripts/build-images.sh alertmanager           # distsum/alertmanager:0.25.0   (Debian's binaries)
 #
 # The service images (and any other static Go binary's) are written by tools/ociimage, the Bazel
 # image writer (//services/...:image; tests/e2e/infra.GoImage outside Bazel), and loaded with
@@ -19,6 +21,11 @@ KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
 KAFKA_TAG="${KAFKA_TAG:-distsum/kafka:${KAFKA_VERSION}}"
 TOXIPROXY_VERSION="2.12.0"
 TOXIPROXY_TAG="${TOXIPROXY_TAG:-distsum/toxiproxy:${TOXIPROXY_VERSION}}"
+# Debian bookworm's versions (the .debs are checked against them).
+PROMETHEUS_VERSION="2.42.0"
+PROMETHEUS_TAG="${PROMETHEUS_TAG:-distsum/prometheus:${PROMETHEUS_VERSION}}"
+ALERTMANAGER_VERSION="0.25.0"
+ALERTMANAGER_TAG="${ALERTMANAGER_TAG:-distsum/alertmanager:${ALERTMANAGER_VERSION}}"
 STAGE="$ROOT/.cache/images"
 FORCE="${FORCE:-0}"
 export DOCKER_BUILDKIT=0 # the classic builder needs nothing beyond the engine
@@ -55,7 +62,7 @@ image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 # from (Dockerfile, entrypoint source, this script, versions): editing any of them rebuilds.
 INPUTS_LABEL="io.distsum.inputs"
 inputs_digest() { # files...
-	{ echo "$KAFKA_VERSION $TOXIPROXY_VERSION $JRE_MODULES $JLINK_FLAGS"; cat "$0" "$@"; } | sha256sum | cut -c1-32
+	{ echo "$KAFKA_VERSION $TOXIPROXY_VERSION $PROMETHEUS_VERSION $ALERTMANAGER_VERSION $JRE_MODULES $JLINK_FLAGS"; cat "$0" "$@"; } | sha256sum | cut -c1-32
 }
 have_image() { # tag digest
 	[[ "$FORCE" != 1 ]] || return 1
@@ -169,7 +176,8 @@ static_go_build() { # pkg[@version] out
 
 build_kafka() {
 	local digest
-	digest="$(inputs_digest deploy/images/kafka/* deploy/images/kafka-entrypoint/*.go deploy/kafka/*.go deploy/kafka/server.properties.tmpl)"
+	digest="$(inputs_digest deploy/images/kafka/* deploy/images/kafka-entrypoint/*.go deploy/kafka/*.go \
+		deploy/kafka/server.properties.tmpl deploy/kafka/kafkaready/*.go)"
 	if have_image "$KAFKA_TAG" "$digest"; then log "$KAFKA_TAG is current"; return 0; fi
 	local t0=$SECONDS libs ctx="$STAGE/kafka" old
 	old="$(image_id "$KAFKA_TAG")"
@@ -181,6 +189,8 @@ build_kafka() {
 	cp "$libs"/*.jar "$ctx/kafka/opt/kafka/libs/"
 	cp deploy/images/kafka/log4j2.properties "$ctx/kafka/opt/kafka/config/"
 	static_go_build ./deploy/images/kafka-entrypoint "$ctx/app/usr/local/bin/kafka-entrypoint"
+	# The health check (compose): the image has no shell, so a metadata request from a Go binary.
+	static_go_build ./deploy/kafka/kafkaready "$ctx/app/usr/local/bin/kafkaready"
 	docker build -q -f deploy/images/kafka/Dockerfile -t "$KAFKA_TAG" \
 		--label "org.opencontainers.image.version=$KAFKA_VERSION" --label "$INPUTS_LABEL=$digest" "$ctx" >/dev/null
 	# Smoke test: the JRE runs on its own library closure.
@@ -205,6 +215,118 @@ build_toxiproxy() {
 	report "$TOXIPROXY_TAG" $((SECONDS - t0))
 }
 
+# --- Debian packages unpacked into a FROM-scratch root -------------------------------------------
+debs_root() { # dir pkg... : apt-get download each package (cached in $STAGE/debs) and unpack into dir
+	local dir="$1" p f missing=()
+	shift
+	mkdir -p "$STAGE/debs"
+	for p in "$@"; do compgen -G "$STAGE/debs/${p}_*.deb" >/dev/null || missing+=("$p"); done
+	if ((${#missing[@]})); then
+		log "apt-get download ${missing[*]}"
+		if ! (cd "$STAGE/debs" && apt-get download "${missing[@]}" >/dev/null 2>&1); then
+			apt-get update -qq >/dev/null
+			(cd "$STAGE/debs" && apt-get download "${missing[@]}" >/dev/null 2>&1)
+		fi
+	fi
+	mkdir -p "$dir"
+	for p in "$@"; do
+		for f in "$STAGE/debs/${p}"_*.deb; do dpkg-deb -x "$f" "$dir"; done
+	done
+}
+
+deb_version_is() { # pkg upstream-version : the cached .deb has that upstream version
+	local f v
+	f="$(compgen -G "$STAGE/debs/${1}_*.deb" | head -1)"
+	v="$(dpkg-deb -f "$f" Version)"
+	v="${v#*:}"
+	[[ "${v%%[+~-]*}" == "$2" ]] || { log "$1 is $v, this script expects $2: update ${1^^} version here"; exit 1; }
+}
+
+lib_closure() { # root elf... : copy the host's shared libraries the binaries need into root
+	local root="$1" l
+	shift
+	for l in $(ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $1 !~ /:$/ {print $1}' | sort -u); do
+		mkdir -p "$root$(dirname "$l")"
+		cp -L "$l" "$root$l"
+	done
+}
+
+passwd_files() { # root
+	mkdir -p "$1/etc" "$1/tmp"
+	chmod 1777 "$1/tmp"
+	printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' >"$1/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$1/etc/group"
+	printf 'hosts: files dns\n' >"$1/etc/nsswitch.conf"
+}
+
+# The JavaScript packages Prometheus' classic UI links to (/usr/share/javascript, fonts), found
+# through apt's dependency lists.
+js_deps() { # pkg
+	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+		--no-replaces --no-enhances "$1" 2>/dev/null | awk '/^(libjs|fonts|node)-/ {print $1}' | sort -u
+}
+
+build_prometheus() {
+	local digest
+	digest="$(inputs_digest deploy/images/prometheus/* deploy/images/httpprobe/*.go libs/service/probe.go)"
+	if have_image "$PROMETHEUS_TAG" "$digest"; then log "$PROMETHEUS_TAG is current"; return 0; fi
+	local t0=$SECONDS ctx="$STAGE/prometheus" old deb="$STAGE/prometheus/deb" r
+	old="$(image_id "$PROMETHEUS_TAG")"
+	rm -rf "$ctx" && mkdir -p "$ctx/rootfs/bin" "$ctx/data"
+	r="$ctx/rootfs"
+	# shellcheck disable=SC2046
+	debs_root "$deb" prometheus $(js_deps prometheus)
+	deb_version_is prometheus "$PROMETHEUS_VERSION"
+	cp "$deb/usr/bin/prometheus" "$deb/usr/bin/promtool" "$r/bin/"
+	mkdir -p "$r/usr/share/prometheus" "$r/etc/prometheus"
+	# The classic UI: its own files, and of the JavaScript packages it links to only the files its
+	# templates load (moment-timezone alone is 200 MB of data builds).
+	local web="$deb/usr/share/prometheus/web" f
+	(cd "$web" && find . -type f) | while read -r f; do install -D -m 0644 "$web/$f" "$r/usr/share/prometheus/web/$f"; done
+	grep -rhoE 'static/[^"?]+' "$web/templates" | sort -u | while read -r f; do
+		[[ -e "$r/usr/share/prometheus/web/$f" ]] || install -D -m 0644 "$(readlink -f "$web/$f")" "$r/usr/share/prometheus/web/$f"
+	done
+	cp -rL "$web/static/vendor/bootstrap4-glyphicons/fonts" "$r/usr/share/prometheus/web/static/vendor/bootstrap4-glyphicons/"
+	cp -a "$deb/etc/prometheus/consoles" "$deb/etc/prometheus/console_libraries" "$r/usr/share/prometheus/"
+	lib_closure "$r" "$r/bin/prometheus" "$r/bin/promtool"
+	static_go_build ./deploy/images/httpprobe "$r/bin/httpprobe"
+	passwd_files "$r"
+	docker build -q -f deploy/images/prometheus/Dockerfile -t "$PROMETHEUS_TAG" \
+		--label "org.opencontainers.image.version=$PROMETHEUS_VERSION" --label "$INPUTS_LABEL=$digest" "$ctx" >/dev/null
+	docker run --rm "$PROMETHEUS_TAG" --version >/dev/null 2>&1 ||
+		{ log "prometheus in $PROMETHEUS_TAG does not start"; docker rmi "$PROMETHEUS_TAG" >/dev/null; exit 1; }
+	drop_old "$old"
+	report "$PROMETHEUS_TAG" $((SECONDS - t0))
+}
+
+build_alertmanager() {
+	local digest
+	digest="$(inputs_digest deploy/images/alertmanager/* deploy/images/httpprobe/*.go libs/service/probe.go)"
+	if have_image "$ALERTMANAGER_TAG" "$digest"; then log "$ALERTMANAGER_TAG is current"; return 0; fi
+	local t0=$SECONDS ctx="$STAGE/alertmanager" old deb="$STAGE/alertmanager/deb" r ui
+	old="$(image_id "$ALERTMANAGER_TAG")"
+	rm -rf "$ctx" && mkdir -p "$ctx/rootfs/bin" "$ctx/data"
+	r="$ctx/rootfs"
+	debs_root "$deb" prometheus-alertmanager
+	deb_version_is prometheus-alertmanager "$ALERTMANAGER_VERSION"
+	cp "$deb/usr/bin/prometheus-alertmanager" "$r/bin/alertmanager"
+	cp "$deb/usr/bin/amtool" "$r/bin/"
+	# Debian's binary serves its UI from this path; the package ships only the placeholder page.
+	ui="$r/usr/share/prometheus/alertmanager/ui"
+	mkdir -p "$ui"
+	cp -a "$deb/usr/share/prometheus/alertmanager/no-ui/." "$ui/"
+	cp -a "$deb/usr/share/prometheus/alertmanager/"*.tmpl "$r/usr/share/prometheus/alertmanager/"
+	lib_closure "$r" "$r/bin/alertmanager" "$r/bin/amtool"
+	static_go_build ./deploy/images/httpprobe "$r/bin/httpprobe"
+	passwd_files "$r"
+	docker build -q -f deploy/images/alertmanager/Dockerfile -t "$ALERTMANAGER_TAG" \
+		--label "org.opencontainers.image.version=$ALERTMANAGER_VERSION" --label "$INPUTS_LABEL=$digest" "$ctx" >/dev/null
+	docker run --rm "$ALERTMANAGER_TAG" --version >/dev/null 2>&1 ||
+		{ log "alertmanager in $ALERTMANAGER_TAG does not start"; docker rmi "$ALERTMANAGER_TAG" >/dev/null; exit 1; }
+	drop_old "$old"
+	report "$ALERTMANAGER_TAG" $((SECONDS - t0))
+}
+
 ensure_docker
 # Parallel test processes share the staging area: build one image at a time.
 mkdir -p "$STAGE"
@@ -214,5 +336,7 @@ case "${1:-all}" in
 all) build_kafka; build_toxiproxy ;;
 kafka) build_kafka ;;
 toxiproxy) build_toxiproxy ;;
-*) echo "usage: $0 [all|kafka|toxiproxy]" >&2; exit 2 ;;
+prometheus) build_prometheus ;;
+alertmanager) build_alertmanager ;;
+*) echo "usage: $0 [all|kafka|toxiproxy|prometheus|alertmanager]" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@
 #   scripts/install-tools.sh            # prometheus + promtool (Debian), grpcurl
 #   scripts/install-tools.sh all        # also ghz (gRPC load) and vegeta (HTTP load)
 #   scripts/install-tools.sh prometheus grpcurl ghz vegeta   # pick steps
+#   scripts/install-tools.sh compose    # docker-compose 1.29 (Debian; deploy/compose, make test-compose)
 #
 # Go tools go to .cache/bin (git-ignored). Each step is skipped when its tool is already there.
 # Prometheus is installed from Debian with its daemon prevented from auto-starting (policy-rc.d);
@@ -80,6 +81,22 @@ install_prometheus() {
   did+=("prometheus ($(prometheus --version 2>&1 | head -1)); daemon not started")
 }
 
+# Debian's docker-compose 1.29 (Python); it talks to $DOCKER_HOST (scripts/docker-engine.sh), so
+# it pulls in no engine: --no-install-recommends keeps docker.io out.
+install_compose() {
+  if command -v docker-compose >/dev/null 2>&1; then
+    skipped+=("docker-compose ($(docker-compose version --short 2>/dev/null))")
+    return
+  fi
+  if [[ $EUID -ne 0 ]]; then
+    log "docker-compose: need root for apt-get install (or install Debian's docker-compose yourself)" >&2
+    exit 1
+  fi
+  apt_ready docker-compose
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends docker-compose >/dev/null
+  did+=("docker-compose ($(docker-compose version --short 2>/dev/null))")
+}
+
 go_tool() {
   local name="$1" pkg="$2"
   if have_bin "$name"; then
@@ -105,7 +122,8 @@ for step in "${steps[@]}"; do
     grpcurl) go_tool grpcurl "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}" ;;
     ghz) go_tool ghz "github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}" ;;
     vegeta) go_tool vegeta "github.com/tsenart/vegeta/v12@${VEGETA_VERSION}" ;;
-    *) log "unknown step '$step' (known: prometheus grpcurl ghz vegeta all)" >&2; exit 2 ;;
+    compose) install_compose ;;
+    *) log "unknown step '$step' (known: prometheus grpcurl ghz vegeta compose all)" >&2; exit 2 ;;
   esac
 done
 

@@ -51,9 +51,11 @@ func NewLogger(name string, level slog.Level) *slog.Logger {
 }
 
 // Main runs a service and exits the process: 2 for bad settings, 1 when it
-// cannot start or fails, 0 after a graceful stop.
+// cannot start or fails, 0 after a graceful stop. `app probe URL` is the
+// binary's health probe instead (see ProbeCommand), read before any setting.
 func Main[C any, A App](name string, load func(args []string) (C, error), ops func(C) Ops,
 	wire func(ctx context.Context, cfg C, log *slog.Logger) (A, func(), error)) {
+	probeMode(name)
 	cfg, err := load(os.Args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		return

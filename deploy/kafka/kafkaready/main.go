@@ -1,5 +1,6 @@
 // Command kafkaready waits until a Kafka broker answers a metadata request (the same probe as
-// the services' /readyz), or fails after -timeout. Used by scripts/kafka.sh.
+// the services' /readyz), or fails after -timeout. Used by scripts/kafka.sh, and as the health
+// check of the distsum/kafka image, which has no shell (deploy/compose: -timeout 5s).
 //
 //	go run ./deploy/kafka/kafkaready -brokers 127.0.0.1:9092 -timeout 60s
 package main
