@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/.cache/bin:$(PATH)
 
 .PHONY: up down status logs tools kafka-up kafka-down services-up services-down \
 	prometheus-up prometheus-down test check fmt vet generate check-generated \
-	test-unit test-k8s test-integration test-live test-e2e go-test check-bazel gazelle \
+	test-unit test-k8s test-integration test-live test-compose test-e2e go-test check-bazel gazelle \
 	bazel-bootstrap bazel-build images images-load load clean
 
 ## ---- running the system ----
@@ -58,7 +58,7 @@ prometheus-down:
 # against real Kafka brokers, the dashboards against a live Prometheus, and
 # the failure suite in containers. (`make go-test` runs the same Go tests
 # without Bazel.)
-test: check check-bazel test-unit test-k8s test-integration test-live test-e2e
+test: check check-bazel test-unit test-k8s test-integration test-live test-compose test-e2e
 
 check: fmt vet check-generated
 
@@ -116,6 +116,15 @@ test-live:
 	  $(GO) test -count=1 -run Live -v ./tests/observability/ 2>&1 | tail -n 40; rc=$${PIPESTATUS[0]}; \
 	if [ -n "$$started" ]; then $(MAKE) down; fi; exit $$rc
 
+# The Docker Compose deployment (deploy/compose), local variant: images built
+# here, up -d, one Add, /total shows it, Prometheus targets up, down -v
+# (Debian's docker-compose against the project's engine).
+test-compose: bazel-bootstrap
+	scripts/install-tools.sh compose
+	mkdir -p .run
+	tools/bazel/test-external.sh //tests/compose:compose_test 2>&1 | tee .run/compose.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|compose_test.go|PASSED|FAILED|ERROR' ; rc=$${PIPESTATUS[0]}; \
+	scripts/docker-engine.sh stop; exit $$rc
+
 # Exactly-once under failure: Kafka, Toxiproxy and the Bazel-built service
 # images in containers on a local Docker engine (scripts/docker-engine.sh).
 # E2E_ADDS (default 20000) sets the Adds per scenario.
@@ -131,7 +140,7 @@ go-test:
 	scripts/install-strimzi-crds.sh >/dev/null
 	$(GO) test -count=1 ./libs/... ./services/... ./proto/... ./k6-tests/... ./tests/observability/... ./deploy/... ./tools/...
 	$(GO) test -count=1 -p 1 -timeout 30m ./tests/testkit/... ./tests/integration/...
-	E2E=1 $(GO) test -count=1 -p 1 -timeout 60m ./tests/e2e/...
+	E2E=1 $(GO) test -count=1 -p 1 -timeout 60m ./tests/e2e/... ./tests/compose/...
 
 # Reproducible OCI images (tarball, OCI layout, digest) and loading them into
 # the engine at $$DOCKER_HOST.

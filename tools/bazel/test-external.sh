@@ -9,6 +9,7 @@
 #
 #   tools/bazel/test-external.sh                         # //tests/integration and //tests/testkit tests
 #   tools/bazel/test-external.sh //tests/e2e             # the end-to-end suite
+#   tools/bazel/test-external.sh //tests/compose         # the Docker Compose deployment
 #   tools/bazel/test-external.sh //tests/integration:integration_test --test_filter=TestRetried
 set -euo pipefail
 
@@ -22,7 +23,7 @@ if [[ -z "${KAFKA_LIBS_DIR:-}" ]]; then
 	export KAFKA_LIBS_DIR
 fi
 
-if [[ " $* " == *"//tests/e2e"* ]]; then
+if [[ " $* " == *"//tests/e2e"* || " $* " == *"//tests/compose"* ]]; then
 	if [[ -z "${DOCKER_HOST:-}" ]]; then
 		scripts/docker-engine.sh start >&2
 		eval "$(scripts/docker-engine.sh env)"
