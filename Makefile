@@ -25,7 +25,7 @@ up: tools kafka-up services-up alertmanager-up prometheus-up
 	@echo "  totals REST       http://127.0.0.1:8080/total /stats /metrics"
 	@echo "  Kafka             127.0.0.1:9092 (topic calculator-sum-topic)"
 	@echo "  Prometheus        http://127.0.0.1:9095  (alerts: observability/prometheus/alerts.yml)"
-	@echo "  Alertmanager      http://127.0.0.1:9093  (routes: observability/alertmanager/alertmanager.yml)"
+	@echo "  Alertmanager      http://127.0.0.1:9096  (routes: observability/alertmanager/alertmanager.yml)"
 	@echo "  logs and data     .run/   (make down to stop)"
 
 down: prometheus-down alertmanager-down services-down kafka-down
@@ -112,8 +112,9 @@ test-integration: bazel-bootstrap
 # query returns data from the real Prometheus, which must list the Alertmanager
 # as active.
 test-live:
-	@if curl -fsS -o /dev/null http://127.0.0.1:8080/readyz 2>/dev/null; then started=; else $(MAKE) up && started=1; fi; \
-	PROMETHEUS_URL=http://127.0.0.1:9095 ALERTMANAGER_URL=http://127.0.0.1:9093 CALCULATOR_GRPC_ADDR=127.0.0.1:9090 TOTALS_URL=http://127.0.0.1:8080 \
+	@if curl -fsS -o /dev/null http://127.0.0.1:8080/readyz 2>/dev/null; then started=; \
+	else started=1; $(MAKE) up || { $(MAKE) down; exit 1; }; fi; \
+	PROMETHEUS_URL=http://127.0.0.1:9095 ALERTMANAGER_URL=http://127.0.0.1:9096 CALCULATOR_GRPC_ADDR=127.0.0.1:9090 TOTALS_URL=http://127.0.0.1:8080 \
 	  $(GO) test -count=1 -run Live -v ./tests/observability/ 2>&1 | tail -n 40; rc=$${PIPESTATUS[0]}; \
 	if [ -n "$$started" ]; then $(MAKE) down; fi; exit $$rc
 

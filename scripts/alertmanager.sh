@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs Alertmanager for the Distributed Sum System on 127.0.0.1:9093; Prometheus
-# (scripts/prometheus.sh) sends it the alerts of observability/prometheus/alerts.yml.
+# Runs Alertmanager for the Distributed Sum System on 127.0.0.1:9096 (not its usual 9093: that is
+# the Kafka controller's port of scripts/kafka.sh); Prometheus (scripts/prometheus.sh) sends it the
+# alerts of observability/prometheus/alerts.yml.
 #
 #   scripts/alertmanager.sh start    # start in the background, wait for /-/ready
 #   scripts/alertmanager.sh stop     # stop the instance started here (pid file)
@@ -8,7 +9,7 @@
 #   scripts/alertmanager.sh check    # amtool check-config
 #
 # Configuration: observability/alertmanager/alertmanager.yml (copied into the run directory).
-#   AM_LISTEN          127.0.0.1:9093
+#   AM_LISTEN          127.0.0.1:9096
 #   AM_RUN_DIR         .run/alertmanager   (data, log, pid, config)
 #   ALERTMANAGER_BIN   prometheus-alertmanager (Debian's package: scripts/install-tools.sh alertmanager)
 set -euo pipefail
@@ -16,7 +17,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="$ROOT/observability/alertmanager/alertmanager.yml"
 RUN="${AM_RUN_DIR:-$ROOT/.run/alertmanager}"
-LISTEN="${AM_LISTEN:-127.0.0.1:9093}"
+LISTEN="${AM_LISTEN:-127.0.0.1:9096}"
 BIN="${ALERTMANAGER_BIN:-prometheus-alertmanager}"
 PIDFILE="$RUN/alertmanager.pid"
 LOG="$RUN/alertmanager.log"

@@ -8,7 +8,7 @@
 # Go tools go to .cache/bin (git-ignored). Each step is skipped when its tool is already there.
 # Prometheus and Alertmanager are installed from Debian with their daemons prevented from
 # auto-starting (policy-rc.d); scripts/prometheus.sh and scripts/alertmanager.sh run them on
-# 127.0.0.1:9095 and 127.0.0.1:9093 with the project's configuration instead.
+# 127.0.0.1:9095 and 127.0.0.1:9096 with the project's configuration instead.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -11,7 +11,7 @@
 #   PROM_LISTEN             127.0.0.1:9095
 #   PROM_CALCULATOR_TARGET  127.0.0.1:8081   (calculator /metrics, job "calculator")
 #   PROM_TOTALS_TARGET      127.0.0.1:8080   (totals /metrics, job "totals")
-#   PROM_ALERTMANAGER_TARGET 127.0.0.1:9093  (where alerts go: scripts/alertmanager.sh)
+#   PROM_ALERTMANAGER_TARGET 127.0.0.1:9096  (where alerts go: scripts/alertmanager.sh)
 #   PROM_RUN_DIR            .run/prometheus  (data, log, pid, rendered config)
 #   PROMETHEUS_BIN          prometheus       (Debian's package: scripts/install-tools.sh prometheus)
 set -euo pipefail
@@ -22,7 +22,7 @@ RUN="${PROM_RUN_DIR:-$ROOT/.run/prometheus}"
 LISTEN="${PROM_LISTEN:-127.0.0.1:9095}"
 CALC="${PROM_CALCULATOR_TARGET:-127.0.0.1:8081}"
 TOTALS="${PROM_TOTALS_TARGET:-127.0.0.1:8080}"
-ALERTMANAGER="${PROM_ALERTMANAGER_TARGET:-127.0.0.1:9093}"
+ALERTMANAGER="${PROM_ALERTMANAGER_TARGET:-127.0.0.1:9096}"
 BIN="${PROMETHEUS_BIN:-prometheus}"
 PIDFILE="$RUN/prometheus.pid"
 LOG="$RUN/prometheus.log"
@@ -48,7 +48,7 @@ render() {
   sed -e "s|\"127.0.0.1:8081\"|\"$CALC\"|" \
       -e "s|\"127.0.0.1:8080\"|\"$TOTALS\"|" \
       -e "s|\"127.0.0.1:9095\"|\"$LISTEN\"|" \
-      -e "s|\"127.0.0.1:9093\"|\"$ALERTMANAGER\"|" \
+      -e "s|\"127.0.0.1:9096\"|\"$ALERTMANAGER\"|" \
       "$SRC/prometheus.yml" >"$CONF.tmp"
   cp "$SRC/alerts.yml" "$RUN/alerts.yml"
   mv "$CONF.tmp" "$CONF"

@@ -12,7 +12,7 @@ import (
 )
 
 // alertmanagerAddr is where scripts/alertmanager.sh listens for `make up`.
-const alertmanagerAddr = "127.0.0.1:9093"
+const alertmanagerAddr = "127.0.0.1:9096"
 
 func alertmanagerConfig(t *testing.T) string {
 	t.Helper()

@@ -11,7 +11,7 @@
 // Live (PROMETHEUS_URL set, e.g. http://127.0.0.1:9095): the job and instance variables' own
 // queries run against that Prometheus, then every dashboard query, with the variables substituted
 // as Grafana does for "All", must return at least one series. With ALERTMANAGER_URL (e.g.
-// http://127.0.0.1:9093) Prometheus must list that Alertmanager as active. With CALCULATOR_GRPC_ADDR (e.g. 127.0.0.1:9090)
+// http://127.0.0.1:9096) Prometheus must list that Alertmanager as active. With CALCULATOR_GRPC_ADDR (e.g. 127.0.0.1:9090)
 // and TOTALS_URL (e.g. http://127.0.0.1:8080) the test first sends a few Adds and reads the total
 // so that the services have served traffic.
 package observability
