@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/IBM/sarama"
 
@@ -112,8 +113,13 @@ func lag(next int64, known bool, oldest, end int64) int64 {
 
 // updateLag sets totals_consumer_lag for partitions from the broker's end
 // offsets, whether or not records arrive: a stalled consumer's lag grows.
-func (c *Consumer) updateLag(partitions []int32) {
+// Nothing is set once ctx (the session) has ended: the partitions may have
+// moved to another consumer.
+func (c *Consumer) updateLag(ctx context.Context, partitions []int32) {
 	oldest, end, err := c.offsets.Range(c.topic, partitions)
+	if ctx.Err() != nil {
+		return
+	}
 	if err != nil {
 		c.log.Warn("cannot read the partitions' end offsets for the lag", "err", err)
 		return
@@ -130,22 +136,33 @@ func (c *Consumer) trackLag(ctx context.Context, partitions []int32) {
 	if c.offsets == nil || len(partitions) == 0 {
 		return
 	}
-	c.updateLag(partitions)
-	lifecycle.Every(ctx, c.lagInterval, func() { c.updateLag(partitions) })
+	c.updateLag(ctx, partitions)
+	lifecycle.Every(ctx, c.lagInterval, func() { c.updateLag(ctx, partitions) })
 }
 
-// startLag runs trackLag for a session until stopLag.
+// startLag runs trackLag for a session until stopLag. The lag of partitions
+// this consumer no longer holds is dropped: another consumer reports it now,
+// and a stale value here would keep alerts firing.
 func (c *Consumer) startLag(sess sarama.ConsumerGroupSession) {
+	c.m.lag.Reset()
 	ctx, cancel := context.WithCancel(sess.Context())
 	done := make(chan struct{})
 	partitions := append([]int32(nil), sess.Claims()[c.topic]...)
 	go func() { defer close(done); c.trackLag(ctx, partitions) }()
 	c.lagMu.Lock()
-	c.stopLagFn = func() { cancel(); <-done }
+	c.stopLagFn = func() {
+		cancel()
+		// A request to an unreachable broker may take a while; the rebalance
+		// does not wait for it (updateLag sets nothing once cancelled).
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
+	}
 	c.lagMu.Unlock()
 }
 
-// stopLag stops the session's lag updates and waits for them to end.
+// stopLag stops the session's lag updates.
 func (c *Consumer) stopLag() {
 	c.lagMu.Lock()
 	stop := c.stopLagFn

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/distsum/distsum/libs/sumevent"
@@ -137,5 +138,49 @@ func TestNoLagTrackingWithoutOffsets(t *testing.T) {
 	case <-done:
 	case <-time.After(time.Second):
 		t.Fatal("trackLag without offsets did not return")
+	}
+}
+
+type fakeSession struct {
+	sarama.ConsumerGroupSession // only Claims and Context are used
+	ctx                         context.Context
+	claims                      map[string][]int32
+}
+
+func (s fakeSession) Claims() map[string][]int32 { return s.claims }
+func (s fakeSession) Context() context.Context   { return s.ctx }
+
+// blockingOffsets is a broker that does not answer until released.
+type blockingOffsets struct{ release chan struct{} }
+
+func (b blockingOffsets) Range(string, []int32) (map[int32]int64, map[int32]int64, error) {
+	<-b.release
+	return map[int32]int64{0: 0}, map[int32]int64{0: 99}, nil
+}
+
+// A new session drops the lag of partitions it does not hold (another
+// consumer reports them), and ending a session does not wait for a broker
+// that does not answer, nor let its late answer set a value.
+func TestSessionLagLifecycle(t *testing.T) {
+	c, _ := newConsumer(t, filepath.Join(t.TempDir(), "state"))
+	c.m.lag.WithLabelValues("2").Set(7) // from an earlier session
+	broker := blockingOffsets{release: make(chan struct{})}
+	c.WithLag(broker, time.Hour)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.startLag(fakeSession{ctx: ctx, claims: map[string][]int32{"topic": {0}}})
+	if n := testutil.CollectAndCount(c.m.lag); n != 0 {
+		t.Fatalf("%d lag series after the new session started, want the revoked partition's dropped", n)
+	}
+	start := time.Now()
+	c.stopLag()
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("stopLag waited %s for an unanswered broker", d)
+	}
+	close(broker.release)
+	time.Sleep(50 * time.Millisecond)
+	if n := testutil.CollectAndCount(c.m.lag); n != 0 {
+		t.Fatalf("the ended session's late answer set %d lag series", n)
 	}
 }
