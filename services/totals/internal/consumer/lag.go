@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/distsum/distsum/libs/lifecycle"
 )
@@ -144,10 +147,10 @@ func (c *Consumer) trackLag(ctx context.Context, partitions []int32) {
 // this consumer no longer holds is dropped: another consumer reports it now,
 // and a stale value here would keep alerts firing.
 func (c *Consumer) startLag(sess sarama.ConsumerGroupSession) {
-	c.m.lag.Reset()
+	partitions := append([]int32(nil), sess.Claims()[c.topic]...)
+	c.dropLagExcept(partitions)
 	ctx, cancel := context.WithCancel(sess.Context())
 	done := make(chan struct{})
-	partitions := append([]int32(nil), sess.Claims()[c.topic]...)
 	go func() { defer close(done); c.trackLag(ctx, partitions) }()
 	c.lagMu.Lock()
 	c.stopLagFn = func() {
@@ -160,6 +163,28 @@ func (c *Consumer) startLag(sess sarama.ConsumerGroupSession) {
 		}
 	}
 	c.lagMu.Unlock()
+}
+
+// dropLagExcept deletes the lag series of every partition not in keep. The
+// kept ones stay in place (no gap in the series an alert's "for" watches).
+func (c *Consumer) dropLagExcept(keep []int32) {
+	ch := make(chan prometheus.Metric, 16)
+	go func() { c.m.lag.Collect(ch); close(ch) }()
+	var drop []string
+	for m := range ch {
+		var d dto.Metric
+		if m.Write(&d) != nil {
+			continue
+		}
+		for _, l := range d.GetLabel() {
+			if p, err := strconv.ParseInt(l.GetValue(), 10, 32); l.GetName() == "partition" && (err != nil || !slices.Contains(keep, int32(p))) {
+				drop = append(drop, l.GetValue())
+			}
+		}
+	}
+	for _, p := range drop {
+		c.m.lag.DeleteLabelValues(p)
+	}
 }
 
 // stopLag stops the session's lag updates.

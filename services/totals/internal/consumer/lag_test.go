@@ -164,14 +164,15 @@ func (b blockingOffsets) Range(string, []int32) (map[int32]int64, map[int32]int6
 func TestSessionLagLifecycle(t *testing.T) {
 	c, _ := newConsumer(t, filepath.Join(t.TempDir(), "state"))
 	c.m.lag.WithLabelValues("2").Set(7) // from an earlier session
+	c.m.lag.WithLabelValues("0").Set(3) // kept by the new session
 	broker := blockingOffsets{release: make(chan struct{})}
 	c.WithLag(broker, time.Hour)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c.startLag(fakeSession{ctx: ctx, claims: map[string][]int32{"topic": {0}}})
-	if n := testutil.CollectAndCount(c.m.lag); n != 0 {
-		t.Fatalf("%d lag series after the new session started, want the revoked partition's dropped", n)
+	if n, kept := testutil.CollectAndCount(c.m.lag), testutil.ToFloat64(c.m.lag.WithLabelValues("0")); n != 1 || kept != 3 {
+		t.Fatalf("%d lag series, partition 0 at %v after the new session started; want only partition 0's, kept at 3", n, kept)
 	}
 	start := time.Now()
 	c.stopLag()
@@ -180,7 +181,7 @@ func TestSessionLagLifecycle(t *testing.T) {
 	}
 	close(broker.release)
 	time.Sleep(50 * time.Millisecond)
-	if n := testutil.CollectAndCount(c.m.lag); n != 0 {
-		t.Fatalf("the ended session's late answer set %d lag series", n)
+	if got := testutil.ToFloat64(c.m.lag.WithLabelValues("0")); got != 3 {
+		t.Fatalf("the ended session's late answer set the lag to %v", got)
 	}
 }
