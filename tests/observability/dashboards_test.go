@@ -707,7 +707,7 @@ func TestDashboardQueriesLive(t *testing.T) {
 
 	// The dashboard variables, as Grafana would fill them with "All" selected: their own queries
 	// run against this Prometheus.
-	vars := liveVars(ctx, t, prom)
+	vars := liveVars(ctx, t, prom, wait)
 
 	// Alert expressions must at least be accepted by this Prometheus (they return nothing while
 	// nothing is wrong).
@@ -782,8 +782,28 @@ var reLabelValues = regexp.MustCompile(`^label_values\((.+),\s*([A-Za-z_][A-Za-z
 // liveVars runs each dashboard's job and instance variable queries (label_values(selector, label))
 // in order, each with the values of the ones before, and returns the values Grafana would
 // substitute for "All": every value found, as a regex. Each query must find values, and the jobs
-// must include the two services.
-func liveVars(ctx context.Context, t *testing.T, prom promv1.API) map[string]string {
+// must include the two services; until they do (a target not scraped yet) it asks again, up to
+// wait.
+func liveVars(ctx context.Context, t *testing.T, prom promv1.API, wait time.Duration) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		vars, problem := liveVarsOnce(ctx, t, prom)
+		if problem == "" {
+			for name, v := range vars {
+				t.Logf("$%s = %s", name, v)
+			}
+			return vars
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("dashboard variables: %s (after %s)", problem, wait)
+		}
+		t.Logf("dashboard variables: %s; asking again", problem)
+		time.Sleep(time.Second)
+	}
+}
+
+func liveVarsOnce(ctx context.Context, t *testing.T, prom promv1.API) (map[string]string, string) {
 	t.Helper()
 	vars := map[string]string{}
 	for file, d := range loadDashboards(t) {
@@ -805,7 +825,7 @@ func liveVars(ctx context.Context, t *testing.T, prom promv1.API) map[string]str
 			now := time.Now()
 			values, _, _, err := prom.LabelValues(ctx, m[2], []string{selector}, now.Add(-5*time.Minute), now)
 			if err != nil || len(values) == 0 {
-				t.Fatalf("%s: variable %s: label_values(%s, %s) found %v (%v)", file, v.Name, selector, m[2], values, err)
+				return nil, fmt.Sprintf("%s: variable %s: label_values(%s, %s) found %v (%v)", file, v.Name, selector, m[2], values, err)
 			}
 			strs := make([]string, len(values))
 			for i, lv := range values {
@@ -814,18 +834,14 @@ func liveVars(ctx context.Context, t *testing.T, prom promv1.API) map[string]str
 			if v.Name == "job" {
 				for _, want := range []string{"calculator", "totals"} {
 					if !slices.Contains(strs, want) {
-						t.Errorf("%s: variable job offers %v, without %q", file, strs, want)
+						return nil, fmt.Sprintf("%s: variable job offers %v, without %q", file, strs, want)
 					}
 				}
 			}
-			if prev, ok := vars[v.Name]; ok && prev != multiValueRegex(strs) {
-				t.Logf("%s: variable %s differs between dashboards (%s, %s)", file, v.Name, prev, multiValueRegex(strs))
-			}
 			vars[v.Name] = multiValueRegex(strs)
-			t.Logf("$%s = %s", v.Name, vars[v.Name])
 		}
 	}
-	return vars
+	return vars, ""
 }
 
 // checkAlertmanagerActive requires Prometheus to list the Alertmanager at amURL among its active
