@@ -1,6 +1,6 @@
 # Distributed Sum System — developer entry points.
 #
-#   make up      install what is missing, start Kafka, calculator, totals, Prometheus
+#   make up      install what is missing, start Kafka, calculator, totals, Alertmanager, Prometheus
 #   make down    stop them (state stays in .run/)
 #   make test    every check and test (what CI runs)
 #
@@ -12,25 +12,26 @@ GO ?= go
 export PATH := $(CURDIR)/.cache/bin:$(PATH)
 
 .PHONY: up down status logs tools kafka-up kafka-down services-up services-down \
-	prometheus-up prometheus-down test check fmt vet generate check-generated \
+	prometheus-up prometheus-down alertmanager-up alertmanager-down test check fmt vet generate check-generated \
 	test-unit test-k8s test-integration test-live test-compose test-e2e go-test check-bazel gazelle \
 	bazel-bootstrap bazel-build images images-load load clean
 
 ## ---- running the system ----
-up: tools kafka-up services-up prometheus-up
+up: tools kafka-up services-up alertmanager-up prometheus-up
 	@echo
 	@echo "Distributed Sum System is up:"
 	@echo "  calculator gRPC   127.0.0.1:9090  (grpcurl -plaintext -d '{\"num1\": 5, \"num2\": 10}' localhost:9090 CalculatorService/Add)"
 	@echo "  calculator ops    http://127.0.0.1:8081/metrics /healthz /readyz"
 	@echo "  totals REST       http://127.0.0.1:8080/total /stats /metrics"
 	@echo "  Kafka             127.0.0.1:9092 (topic calculator-sum-topic)"
-	@echo "  Prometheus        http://127.0.0.1:9095"
+	@echo "  Prometheus        http://127.0.0.1:9095  (alerts: observability/prometheus/alerts.yml)"
+	@echo "  Alertmanager      http://127.0.0.1:9096  (routes: observability/alertmanager/alertmanager.yml)"
 	@echo "  logs and data     .run/   (make down to stop)"
 
-down: prometheus-down services-down kafka-down
+down: prometheus-down alertmanager-down services-down kafka-down
 
 status:
-	@scripts/services.sh status; scripts/kafka.sh status >/dev/null 2>&1 && echo "kafka: running" || echo "kafka: stopped"; scripts/prometheus.sh status || true
+	@scripts/services.sh status; scripts/kafka.sh status >/dev/null 2>&1 && echo "kafka: running" || echo "kafka: stopped"; scripts/prometheus.sh status || true; scripts/alertmanager.sh status || true
 
 tools:
 	scripts/install-tools.sh
@@ -52,6 +53,12 @@ prometheus-up:
 
 prometheus-down:
 	scripts/prometheus.sh stop
+
+alertmanager-up:
+	scripts/alertmanager.sh start
+
+alertmanager-down:
+	scripts/alertmanager.sh stop
 
 ## ---- tests ----
 # The whole suite, through Bazel: static checks, unit tests, integration tests
@@ -94,7 +101,7 @@ bazel-build: bazel-bootstrap
 
 # Unit tests (bazel test //... leaves out the tests tagged manual).
 test-unit: bazel-bootstrap
-	scripts/install-tools.sh prometheus
+	scripts/install-tools.sh prometheus alertmanager
 	bazel test //...
 
 # Every Kubernetes overlay renders (kustomize), decodes strictly into the
@@ -109,10 +116,12 @@ test-integration: bazel-bootstrap
 	tools/bazel/test-external.sh //tests/integration:integration_test //tests/testkit:testkit_test
 
 # Brings the system up if it is not, drives traffic, and checks every dashboard
-# query returns data from the real Prometheus.
+# query returns data from the real Prometheus, which must list the Alertmanager
+# as active.
 test-live:
-	@if curl -fsS -o /dev/null http://127.0.0.1:8080/readyz 2>/dev/null; then started=; else $(MAKE) up && started=1; fi; \
-	PROMETHEUS_URL=http://127.0.0.1:9095 CALCULATOR_GRPC_ADDR=127.0.0.1:9090 TOTALS_URL=http://127.0.0.1:8080 \
+	@if curl -fsS -o /dev/null http://127.0.0.1:8080/readyz 2>/dev/null; then started=; \
+	else started=1; $(MAKE) up || { $(MAKE) down; exit 1; }; fi; \
+	PROMETHEUS_URL=http://127.0.0.1:9095 ALERTMANAGER_URL=http://127.0.0.1:9096 CALCULATOR_GRPC_ADDR=127.0.0.1:9090 TOTALS_URL=http://127.0.0.1:8080 \
 	  $(GO) test -count=1 -run Live -v ./tests/observability/ 2>&1 | tail -n 40; rc=$${PIPESTATUS[0]}; \
 	if [ -n "$$started" ]; then $(MAKE) down; fi; exit $$rc
 

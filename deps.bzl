@@ -593,6 +593,13 @@ def go_dependencies():
         sum = "h1:JeSE6pjso5THxAzdVpqr6/geYxZytqFMBCOtn/ujyeo=",
         version = "v1.5.4-0.20250319132907-e064f32e3674",
     )
+    go_repository(
+        name = "com_github_grafana_grafana_foundation_sdk_go",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/grafana/grafana-foundation-sdk/go",
+        sum = "h1:bE+NJ+nE/ouwQaXtPQTz98yIzevuXlyZ4L5pdPLyiC4=",
+        version = "v0.0.22",
+    )
 
     go_repository(
         name = "com_github_grpc_ecosystem_go_grpc_middleware_providers_prometheus",

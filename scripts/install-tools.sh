@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs the operator tools the project uses, idempotently, on a fresh Debian machine (as root).
 #
-#   scripts/install-tools.sh            # prometheus + promtool (Debian), grpcurl
+#   scripts/install-tools.sh            # prometheus + promtool, alertmanager + amtool (Debian), grpcurl
 #   scripts/install-tools.sh all        # also ghz (gRPC load) and vegeta (HTTP load)
+<<<<<<< HEAD
 #   scripts/install-tools.sh prometheus grpcurl ghz vegeta   # pick steps
 #   scripts/install-tools.sh compose    # docker-compose 1.29 (Debian; deploy/compose, make test-compose)
+=======
+#   scripts/install-tools.sh prometheus alertmanager grpcurl ghz vegeta   # pick steps
+>>>>>>> issue8-grafana
 #
 # Go tools go to .cache/bin (git-ignored). Each step is skipped when its tool is already there.
-# Prometheus is installed from Debian with its daemon prevented from auto-starting (policy-rc.d);
-# scripts/prometheus.sh runs it on 127.0.0.1:9095 with the project's configuration instead.
+# Prometheus and Alertmanager are installed from Debian with their daemons prevented from
+# auto-starting (policy-rc.d); scripts/prometheus.sh and scripts/alertmanager.sh run them on
+# 127.0.0.1:9095 and 127.0.0.1:9096 with the project's configuration instead.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,16 +53,22 @@ restore_prc() {
   fi
 }
 
-install_prometheus() {
-  if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
-    skipped+=("prometheus ($(prometheus --version 2>&1 | head -1))")
+# apt_daemon installs a Debian package that ships a daemon without letting it start, if the
+# given commands are not all there yet.
+apt_daemon() {
+  local pkg="$1" version_cmd="$2"
+  shift 2
+  local have=1 c
+  for c in "$@"; do command -v "$c" >/dev/null 2>&1 || have=0; done
+  if ((have)); then
+    skipped+=("$pkg ($($version_cmd 2>&1 | head -1))")
     return
   fi
   if [[ $EUID -ne 0 ]]; then
-    log "prometheus: need root for apt-get install (or install Debian's prometheus yourself)" >&2
+    log "$pkg: need root for apt-get install (or install Debian's $pkg yourself)" >&2
     exit 1
   fi
-  apt_ready prometheus
+  apt_ready "$pkg"
 
   # Keep the package's own daemon from starting: policy-rc.d exiting 101 forbids invoke-rc.d
   # actions. Restore whatever was there before, even on failure.
@@ -70,17 +81,18 @@ install_prometheus() {
   printf '#!/bin/sh\nexit 101\n' >"$PRC"
   chmod 0755 "$PRC"
 
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$pkg" >/dev/null
 
   restore_prc
   trap - EXIT
-  # If some init system started it anyway, it would hold :9090 (the calculator's gRPC port).
+  # If some init system started it anyway, it would hold the ports the project uses.
   if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
-    systemctl disable --now prometheus >/dev/null 2>&1 || true
+    systemctl disable --now "$pkg" >/dev/null 2>&1 || true
   fi
-  did+=("prometheus ($(prometheus --version 2>&1 | head -1)); daemon not started")
+  did+=("$pkg ($($version_cmd 2>&1 | head -1)); daemon not started")
 }
 
+<<<<<<< HEAD
 # Debian's docker-compose 1.29 (Python); it talks to $DOCKER_HOST (scripts/docker-engine.sh), so
 # it pulls in no engine: --no-install-recommends keeps docker.io out.
 install_compose() {
@@ -96,6 +108,13 @@ install_compose() {
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends docker-compose >/dev/null
   did+=("docker-compose ($(docker-compose version --short 2>/dev/null))")
 }
+=======
+# Prometheus's Debian daemon would hold :9090 (the calculator's gRPC port).
+install_prometheus() { apt_daemon prometheus "prometheus --version" prometheus promtool; }
+
+# Debian names the server prometheus-alertmanager; amtool checks its configuration.
+install_alertmanager() { apt_daemon prometheus-alertmanager "prometheus-alertmanager --version" prometheus-alertmanager amtool; }
+>>>>>>> issue8-grafana
 
 go_tool() {
   local name="$1" pkg="$2"
@@ -110,20 +129,25 @@ go_tool() {
 
 steps=("$@")
 if [[ ${#steps[@]} -eq 0 ]]; then
-  steps=(prometheus grpcurl)
+  steps=(prometheus alertmanager grpcurl)
 fi
 if [[ " ${steps[*]} " == *" all "* ]]; then
-  steps=(prometheus grpcurl ghz vegeta)
+  steps=(prometheus alertmanager grpcurl ghz vegeta)
 fi
 
 for step in "${steps[@]}"; do
   case "$step" in
     prometheus) install_prometheus ;;
+    alertmanager) install_alertmanager ;;
     grpcurl) go_tool grpcurl "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}" ;;
     ghz) go_tool ghz "github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}" ;;
     vegeta) go_tool vegeta "github.com/tsenart/vegeta/v12@${VEGETA_VERSION}" ;;
+<<<<<<< HEAD
     compose) install_compose ;;
     *) log "unknown step '$step' (known: prometheus grpcurl ghz vegeta compose all)" >&2; exit 2 ;;
+=======
+    *) log "unknown step '$step' (known: prometheus alertmanager grpcurl ghz vegeta all)" >&2; exit 2 ;;
+>>>>>>> issue8-grafana
   esac
 done
 

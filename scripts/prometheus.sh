@@ -11,6 +11,7 @@
 #   PROM_LISTEN             127.0.0.1:9095
 #   PROM_CALCULATOR_TARGET  127.0.0.1:8081   (calculator /metrics, job "calculator")
 #   PROM_TOTALS_TARGET      127.0.0.1:8080   (totals /metrics, job "totals")
+#   PROM_ALERTMANAGER_TARGET 127.0.0.1:9096  (where alerts go: scripts/alertmanager.sh)
 #   PROM_RUN_DIR            .run/prometheus  (data, log, pid, rendered config)
 #   PROMETHEUS_BIN          prometheus       (Debian's package: scripts/install-tools.sh prometheus)
 set -euo pipefail
@@ -21,6 +22,7 @@ RUN="${PROM_RUN_DIR:-$ROOT/.run/prometheus}"
 LISTEN="${PROM_LISTEN:-127.0.0.1:9095}"
 CALC="${PROM_CALCULATOR_TARGET:-127.0.0.1:8081}"
 TOTALS="${PROM_TOTALS_TARGET:-127.0.0.1:8080}"
+ALERTMANAGER="${PROM_ALERTMANAGER_TARGET:-127.0.0.1:9096}"
 BIN="${PROMETHEUS_BIN:-prometheus}"
 PIDFILE="$RUN/prometheus.pid"
 LOG="$RUN/prometheus.log"
@@ -41,11 +43,12 @@ running_pid() {
 
 render() {
   mkdir -p "$RUN/data"
-  # The self-scrape and the two services; rule file copied beside the rendered config so the
+  # The self-scrape, the two services and the Alertmanager; rule file copied beside the rendered config so the
   # relative rule_files path keeps working.
   sed -e "s|\"127.0.0.1:8081\"|\"$CALC\"|" \
       -e "s|\"127.0.0.1:8080\"|\"$TOTALS\"|" \
       -e "s|\"127.0.0.1:9095\"|\"$LISTEN\"|" \
+      -e "s|\"127.0.0.1:9096\"|\"$ALERTMANAGER\"|" \
       "$SRC/prometheus.yml" >"$CONF.tmp"
   cp "$SRC/alerts.yml" "$RUN/alerts.yml"
   mv "$CONF.tmp" "$CONF"
@@ -77,7 +80,7 @@ start() {
     die "something else already answers on $LISTEN; stop it or set PROM_LISTEN"
   fi
   render
-  log "starting on http://$LISTEN (calculator=$CALC totals=$TOTALS, data $RUN/data)"
+  log "starting on http://$LISTEN (calculator=$CALC totals=$TOTALS alertmanager=$ALERTMANAGER, data $RUN/data)"
   # setsid: its own session, so the caller's terminal signals do not reach it.
   setsid "$BIN" \
     --config.file="$CONF" \

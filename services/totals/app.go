@@ -49,8 +49,12 @@ func ProvideConsumer(cfg Config, l *ledger.Ledger, st *state.Store, reg promethe
 	newGroup := func() (sarama.ConsumerGroup, error) {
 		return sarama.NewConsumerGroup(cfg.Kafka.Brokers, cfg.GroupID, kafka.ConsumerConfig("totals"))
 	}
+	offsets := consumer.NewBrokerOffsets(func() (sarama.Client, error) {
+		return sarama.NewClient(cfg.Kafka.Brokers, kafka.ConsumerConfig("totals-lag"))
+	})
 	dl := consumer.NewDeadLetter(filepath.Join(cfg.DataDir, "deadletter.jsonl"))
-	return consumer.New(newGroup, cfg.Kafka.Topic, l, st, dl, cfg.FlushInterval, reg, log.With("component", "consumer"))
+	return consumer.New(newGroup, cfg.Kafka.Topic, l, st, dl, cfg.FlushInterval, reg, log.With("component", "consumer")).
+		WithLag(offsets, cfg.LagInterval)
 }
 
 // ProvideChecks are the readiness checks: Kafka is reachable (polled in the

@@ -16,6 +16,7 @@ type Config struct {
 	DataDir       string
 	GroupID       string
 	FlushInterval time.Duration
+	LagInterval   time.Duration
 	// DisableDedupe counts duplicates too. Test-only: it exists so the
 	// failure suite can prove it detects a double count.
 	DisableDedupe bool
@@ -30,6 +31,7 @@ func LoadConfig(args []string) (Config, error) {
 	s.StringVar(&c.DataDir, "data-dir", "TOTALS_DATA_DIR", "data/totals", "directory of the state file and the dead-letter file")
 	s.StringVar(&c.GroupID, "group-id", "TOTALS_GROUP_ID", "sum-group", "Kafka consumer group")
 	s.DurationVar(&c.FlushInterval, "flush-interval", "TOTALS_FLUSH_INTERVAL", 50*time.Millisecond, "how often applied events are saved to the state file")
+	s.DurationVar(&c.LagInterval, "lag-interval", "TOTALS_LAG_INTERVAL", 5*time.Second, "how often the claimed partitions' end offsets are read to update totals_consumer_lag")
 	s.BoolVar(&c.DisableDedupe, "unsafe-disable-dedupe", "TOTALS_UNSAFE_DISABLE_DEDUPE", false, "TEST ONLY: count duplicate events too")
 	if err := s.Parse(args); err != nil {
 		return Config{}, err
@@ -43,6 +45,8 @@ func LoadConfig(args []string) (Config, error) {
 		return c, errors.New("group id must be set")
 	case c.FlushInterval <= 0:
 		return c, errors.New("flush interval must be positive")
+	case c.LagInterval <= 0:
+		return c, errors.New("lag interval must be positive")
 	}
 	return c, nil
 }

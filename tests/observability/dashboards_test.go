@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -152,10 +153,18 @@ type dashboard struct {
 	SchemaVersion int     `json:"schemaVersion"`
 	Panels        []panel `json:"panels"`
 	Templating    struct {
-		List []struct {
-			Name string `json:"name"`
-		} `json:"list"`
+		List []templateVar `json:"list"`
 	} `json:"templating"`
+}
+
+type templateVar struct {
+	Name       string          `json:"name"`
+	Type       string          `json:"type"`
+	Query      json.RawMessage `json:"query"`
+	Datasource json.RawMessage `json:"datasource"`
+	Multi      bool            `json:"multi"`
+	IncludeAll bool            `json:"includeAll"`
+	AllValue   string          `json:"allValue"`
 }
 
 // query is one panel target expression, with where it comes from.
@@ -282,21 +291,43 @@ func provisionedDatasourceUID(t *testing.T) string {
 
 // ---- PromQL helpers ----
 
-// grafanaVars replaces Grafana's built-in interval variables so that an expression can be sent
-// to Prometheus directly.
-func grafanaVars(expr string) string {
+// offlineVars are the dashboard variables' values where no Prometheus is asked: every job and
+// instance, as Grafana sends "All" (allValue ".*").
+var offlineVars = map[string]string{"job": ".*", "instance": ".*"}
+
+// grafanaVars replaces Grafana's built-in interval variables and the dashboard's job and instance
+// variables (with offlineVars) so that an expression can be sent to Prometheus directly.
+func grafanaVars(expr string) string { return substituteVars(expr, offlineVars) }
+
+// substituteVars replaces the interval variables and each $name / ${name} of vars.
+func substituteVars(expr string, vars map[string]string) string {
 	rate := os.Getenv("PROM_RATE_INTERVAL")
 	if rate == "" {
 		rate = "1m"
 	}
-	return strings.NewReplacer(
+	pairs := []string{
 		"$__rate_interval", rate,
 		"${__rate_interval}", rate,
 		"$__interval", "15s",
 		"${__interval}", "15s",
 		"$__range", "5m",
 		"${__range}", "5m",
-	).Replace(expr)
+	}
+	for name, v := range vars {
+		pairs = append(pairs, "${"+name+"}", v, "$"+name, v)
+	}
+	return strings.NewReplacer(pairs...).Replace(expr)
+}
+
+// multiValueRegex is what Grafana puts in place of a multi-value variable inside a Prometheus
+// regex matcher: the values regex-escaped, joined with |, in parentheses, and escaped again for
+// the double-quoted PromQL string.
+func multiValueRegex(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = strings.ReplaceAll(regexp.QuoteMeta(v), `\`, `\\`)
+	}
+	return "(" + strings.Join(quoted, "|") + ")"
 }
 
 var (
@@ -369,8 +400,22 @@ func TestMetricNameExtraction(t *testing.T) {
 	}
 }
 
+// dashboardDatasource is the only datasource reference a panel or query may carry: the dashboard's
+// datasource variable, so the dashboard imports into any Grafana.
+const dashboardDatasource = "${datasource}"
+
+// originalPanels are the panels of the original project's dashboard, kept by title.
+var originalPanels = []string{
+	"gRPC requests per method, all methods",
+	"gRPC average response time",
+	"REST requests per endpoint",
+	"REST average response time",
+	"Kafka consumer rate",
+}
+
 func TestDashboardStructure(t *testing.T) {
-	uid := provisionedDatasourceUID(t)
+	provisionedDatasourceUID(t) // the provisioning file stays valid for `make up`
+	uid := dashboardDatasource
 	dashboards := loadDashboards(t)
 	uids := map[string]string{}
 	var overview bool
@@ -388,8 +433,17 @@ func TestDashboardStructure(t *testing.T) {
 		if d.Title == "Distributed Sum — Overview" {
 			overview = true
 		}
-		for _, v := range d.Templating.List {
-			t.Errorf("%s: template variable %q: the live test substitutes only Grafana's built-in interval variables", file, v.Name)
+		checkTemplateVars(t, file, d.Templating.List)
+		titles := map[string]bool{}
+		for _, p := range flatPanels(d.Panels) {
+			titles[p.Title] = true
+		}
+		if d.Title == "Distributed Sum — Overview" {
+			for _, title := range originalPanels {
+				if !titles[title] {
+					t.Errorf("%s: no panel titled %q (a panel of the original dashboard)", file, title)
+				}
+			}
 		}
 		ids := map[int]bool{}
 		queries := 0
@@ -423,6 +477,12 @@ func TestDashboardStructure(t *testing.T) {
 				refs[tg.RefID] = true
 				if strings.TrimSpace(tg.Expr) == "" {
 					t.Errorf("%s/%s: empty expr", where, tg.RefID)
+				}
+				if !strings.Contains(tg.Expr, `job=~"$job"`) || !strings.Contains(tg.Expr, `instance=~"$instance"`) {
+					t.Errorf("%s/%s: every selector filters by the dashboard variables (job=~\"$job\", instance=~\"$instance\"): %s", where, tg.RefID, tg.Expr)
+				}
+				if regexp.MustCompile(`job\s*(=|!=|=~|!~)\s*"[^$]`).MatchString(tg.Expr) {
+					t.Errorf("%s/%s: hard-coded job name; use the $job variable: %s", where, tg.RefID, tg.Expr)
 				}
 				if len(tg.Datasource) > 0 {
 					checkDatasource(t, where+"/"+tg.RefID, tg.Datasource, uid)
@@ -459,7 +519,82 @@ func checkDatasource(t *testing.T, where string, raw json.RawMessage, uid string
 		return
 	}
 	if ds.UID != uid || ds.Type != "prometheus" {
-		t.Errorf("%s: datasource %+v, want type prometheus uid %q (provisioned)", where, ds, uid)
+		t.Errorf("%s: datasource %+v, want type prometheus uid %q (the dashboard's variable, no fixed uid)", where, ds, uid)
+	}
+}
+
+// checkTemplateVars requires the datasource, job and instance variables, in that order (instance
+// depends on job, both on the datasource), and no others: the live test substitutes exactly these.
+func checkTemplateVars(t *testing.T, file string, vars []templateVar) {
+	t.Helper()
+	want := []string{"datasource", "job", "instance"}
+	var names []string
+	for _, v := range vars {
+		names = append(names, v.Name)
+	}
+	if strings.Join(names, ",") != strings.Join(want, ",") {
+		t.Errorf("%s: template variables %v, want %v", file, names, want)
+		return
+	}
+	var q string
+	if err := json.Unmarshal(vars[0].Query, &q); vars[0].Type != "datasource" || err != nil || q != "prometheus" {
+		t.Errorf("%s: variable datasource must be of type datasource with query \"prometheus\", got %s %s", file, vars[0].Type, vars[0].Query)
+	}
+	wantQuery := map[string]string{"job": `label_values(up, job)`, "instance": `label_values(up{job=~"$job"}, instance)`}
+	for _, v := range vars[1:] {
+		var query struct {
+			Query string `json:"query"`
+		}
+		if err := json.Unmarshal(v.Query, &query); err != nil || v.Type != "query" || query.Query != wantQuery[v.Name] {
+			t.Errorf("%s: variable %s: want a query variable %q, got type %q query %s", file, v.Name, wantQuery[v.Name], v.Type, v.Query)
+		}
+		checkDatasource(t, file+": variable "+v.Name, v.Datasource, dashboardDatasource)
+		if !v.Multi || !v.IncludeAll || v.AllValue != offlineVars[v.Name] {
+			t.Errorf("%s: variable %s: want multi, includeAll and allValue %q (what the tests substitute), got %v %v %q",
+				file, v.Name, offlineVars[v.Name], v.Multi, v.IncludeAll, v.AllValue)
+		}
+	}
+}
+
+// TestNoFixedDatasourceInDashboards: apart from Grafana's own annotation source, no uid or address
+// of a datasource appears anywhere in a dashboard.
+func TestNoFixedDatasourceInDashboards(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(repoRoot(t), "observability", "grafana", "dashboards", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var walk func(path string, v any)
+		walk = func(path string, v any) {
+			switch x := v.(type) {
+			case map[string]any:
+				if ds, ok := x["datasource"].(map[string]any); ok {
+					if uid, _ := ds["uid"].(string); uid != dashboardDatasource && uid != "-- Grafana --" {
+						t.Errorf("%s: %s.datasource has uid %q, want %q", filepath.Base(f), path, uid, dashboardDatasource)
+					}
+				}
+				for k, e := range x {
+					walk(path+"."+k, e)
+				}
+			case []any:
+				for i, e := range x {
+					walk(fmt.Sprintf("%s[%d]", path, i), e)
+				}
+			case string:
+				if regexp.MustCompile(`(?i)https?://|127\.0\.0\.1|localhost|:9095`).MatchString(x) {
+					t.Errorf("%s: %s holds an address: %q", filepath.Base(f), path, x)
+				}
+			}
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatal(err)
+		}
+		walk("$", v)
 	}
 }
 
@@ -566,6 +701,14 @@ func TestDashboardQueriesLive(t *testing.T) {
 	}
 	prom := promv1.NewAPI(pc)
 
+	if am := os.Getenv("ALERTMANAGER_URL"); am != "" {
+		checkAlertmanagerActive(ctx, t, prom, am, wait)
+	}
+
+	// The dashboard variables, as Grafana would fill them with "All" selected: their own queries
+	// run against this Prometheus.
+	vars := liveVars(ctx, t, prom, wait)
+
 	// Alert expressions must at least be accepted by this Prometheus (they return nothing while
 	// nothing is wrong).
 	for _, q := range alertQueries(t) {
@@ -584,7 +727,7 @@ func TestDashboardQueriesLive(t *testing.T) {
 	var pending []*check
 	names := map[string]bool{}
 	for _, q := range dashboardQueries(t) {
-		e := grafanaVars(q.Expr)
+		e := substituteVars(q.Expr, vars)
 		pending = append(pending, &check{where: q.Where, expr: e})
 		for _, n := range metricNames(e) {
 			names[n] = true
@@ -632,6 +775,106 @@ func TestDashboardQueriesLive(t *testing.T) {
 		}
 	}
 	t.Logf("%d dashboard queries and metric names checked against %s; %d without data", total, promURL, len(pending))
+}
+
+var reLabelValues = regexp.MustCompile(`^label_values\((.+),\s*([A-Za-z_][A-Za-z0-9_]*)\)$`)
+
+// liveVars runs each dashboard's job and instance variable queries (label_values(selector, label))
+// in order, each with the values of the ones before, and returns the values Grafana would
+// substitute for "All": every value found, as a regex. Each query must find values, and the jobs
+// must include the two services; until they do (a target not scraped yet) it asks again, up to
+// wait.
+func liveVars(ctx context.Context, t *testing.T, prom promv1.API, wait time.Duration) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		vars, problem := liveVarsOnce(ctx, t, prom)
+		if problem == "" {
+			for name, v := range vars {
+				t.Logf("$%s = %s", name, v)
+			}
+			return vars
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("dashboard variables: %s (after %s)", problem, wait)
+		}
+		t.Logf("dashboard variables: %s; asking again", problem)
+		time.Sleep(time.Second)
+	}
+}
+
+func liveVarsOnce(ctx context.Context, t *testing.T, prom promv1.API) (map[string]string, string) {
+	t.Helper()
+	vars := map[string]string{}
+	for file, d := range loadDashboards(t) {
+		for _, v := range d.Templating.List {
+			if v.Type != "query" {
+				continue
+			}
+			var q struct {
+				Query string `json:"query"`
+			}
+			if err := json.Unmarshal(v.Query, &q); err != nil {
+				t.Fatalf("%s: variable %s: %v", file, v.Name, err)
+			}
+			m := reLabelValues.FindStringSubmatch(q.Query)
+			if m == nil {
+				t.Fatalf("%s: variable %s: query %q is not label_values(selector, label)", file, v.Name, q.Query)
+			}
+			selector := substituteVars(m[1], vars)
+			now := time.Now()
+			values, _, _, err := prom.LabelValues(ctx, m[2], []string{selector}, now.Add(-5*time.Minute), now)
+			if err != nil || len(values) == 0 {
+				return nil, fmt.Sprintf("%s: variable %s: label_values(%s, %s) found %v (%v)", file, v.Name, selector, m[2], values, err)
+			}
+			strs := make([]string, len(values))
+			for i, lv := range values {
+				strs[i] = string(lv)
+			}
+			if v.Name == "job" {
+				for _, want := range []string{"calculator", "totals"} {
+					if !slices.Contains(strs, want) {
+						return nil, fmt.Sprintf("%s: variable job offers %v, without %q", file, strs, want)
+					}
+				}
+			}
+			vars[v.Name] = multiValueRegex(strs)
+		}
+	}
+	return vars, ""
+}
+
+// checkAlertmanagerActive requires Prometheus to list the Alertmanager at amURL among its active
+// Alertmanagers (it discovers them from the alerting section of its configuration) and the
+// Alertmanager to be ready.
+func checkAlertmanagerActive(ctx context.Context, t *testing.T, prom promv1.API, amURL string, wait time.Duration) {
+	t.Helper()
+	requireLoopbackURL(t, "ALERTMANAGER_URL", amURL)
+	u, _ := url.Parse(amURL)
+	resp, err := http.Get(strings.TrimRight(amURL, "/") + "/-/ready")
+	if err != nil {
+		t.Fatalf("Alertmanager at %s: %v", amURL, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("Alertmanager at %s: /-/ready answered %s", amURL, resp.Status)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		res, err := prom.AlertManagers(ctx)
+		if err == nil {
+			for _, a := range res.Active {
+				if au, perr := url.Parse(a.URL); perr == nil && au.Host == u.Host {
+					t.Logf("Prometheus sends alerts to %s (active)", a.URL)
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("Prometheus does not list the Alertmanager %s as active: %+v (%v)", u.Host, res, err)
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // instant runs an instant query and returns the number of series (1 for a scalar or string).
@@ -791,5 +1034,21 @@ func TestInstantAgainstAFakePrometheus(t *testing.T) {
 	var perr *promv1.Error
 	if !errors.As(err, &perr) || perr.Type != promv1.ErrBadData {
 		t.Errorf("bad expression: %v, want a bad_data error", err)
+	}
+}
+
+// TestVariableSubstitution checks the live test's stand-in for Grafana's variable interpolation.
+func TestVariableSubstitution(t *testing.T) {
+	got := multiValueRegex([]string{"127.0.0.1:8081", "totals"})
+	if want := `(127\\.0\\.0\\.1:8081|totals)`; got != want {
+		t.Errorf("multiValueRegex = %s, want %s", got, want)
+	}
+	vars := map[string]string{"job": "(calculator)", "instance": got}
+	expr := substituteVars(`rate(x{job=~"$job",instance=~"${instance}"}[$__rate_interval])`, vars)
+	if want := `rate(x{job=~"(calculator)",instance=~"(127\\.0\\.0\\.1:8081|totals)"}[1m])`; expr != want && os.Getenv("PROM_RATE_INTERVAL") == "" {
+		t.Errorf("substituteVars = %s, want %s", expr, want)
+	}
+	if strings.Contains(grafanaVars(`up{job=~"$job",instance=~"$instance"}`), "$") {
+		t.Error("grafanaVars left a variable in place")
 	}
 }

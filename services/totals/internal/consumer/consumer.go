@@ -11,6 +11,7 @@ package consumer
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"math/big"
 	"strconv"
@@ -36,6 +37,8 @@ type Consumer struct {
 	state         *state.Store
 	deadLetter    *DeadLetter
 	flushInterval time.Duration
+	offsets       Offsets // nil: the lag is updated only as records arrive
+	lagInterval   time.Duration
 	log           *slog.Logger
 	m             *Metrics
 
@@ -43,6 +46,9 @@ type Consumer struct {
 	session   atomic.Pointer[sarama.ConsumerGroupSession]
 	committed map[int32]int64 // offsets last committed to Kafka (flusher only)
 	accepted  acceptTimes     // applied events waiting to be saved, for the end-to-end latency
+
+	lagMu     sync.Mutex
+	stopLagFn func() // stops the current session's lag updates
 }
 
 // New returns a consumer; newGroup joins the group (retried until Kafka
@@ -51,6 +57,14 @@ type Consumer struct {
 func New(newGroup func() (sarama.ConsumerGroup, error), topic string, l *ledger.Ledger, st *state.Store, dl *DeadLetter, flushInterval time.Duration, reg prometheus.Registerer, log *slog.Logger) *Consumer {
 	return &Consumer{newGroup: newGroup, topic: topic, ledger: l, state: st, deadLetter: dl, flushInterval: flushInterval,
 		log: log, m: newMetrics(reg, l), committed: map[int32]int64{}, accepted: acceptTimes{}}
+}
+
+// WithLag has the consumer read the claimed partitions' end offsets from
+// offsets every interval and set totals_consumer_lag from them, so the lag
+// keeps growing while records arrive that the consumer does not apply.
+func (c *Consumer) WithLag(offsets Offsets, interval time.Duration) *Consumer {
+	c.offsets, c.lagInterval = offsets, interval
+	return c
 }
 
 // Run consumes until ctx ends, then saves the state one last time.
@@ -62,6 +76,11 @@ func (c *Consumer) Run(ctx context.Context) error {
 		stopFlush()
 		<-flushed
 		c.Flush()
+		if cl, ok := c.offsets.(io.Closer); ok {
+			if err := cl.Close(); err != nil {
+				c.log.Warn("closing the offsets client", "err", err)
+			}
+		}
 	}()
 	group, err := c.join(ctx)
 	if err != nil {
@@ -113,12 +132,14 @@ func (c *Consumer) Setup(sess sarama.ConsumerGroupSession) error {
 		}
 	}
 	c.session.Store(&sess)
+	c.startLag(sess)
 	c.log.Info("partitions assigned", "partitions", sess.Claims()[c.topic], "generation", sess.GenerationID())
 	return nil
 }
 
 // Cleanup saves the state and commits its offsets before the partitions go.
 func (c *Consumer) Cleanup(sess sarama.ConsumerGroupSession) error {
+	c.stopLag()
 	c.Flush()
 	c.session.Store(nil)
 	return nil

@@ -29,7 +29,7 @@ func newMetrics(reg prometheus.Registerer, l *ledger.Ledger) *Metrics {
 		malformed:   f.NewCounter(prometheus.CounterOpts{Name: "totals_malformed_records_total", Help: "Records that could not be applied and were parked in the dead-letter file."}),
 		flushes:     f.NewCounter(prometheus.CounterOpts{Name: "totals_state_flushes_total", Help: "State file saves."}),
 		flushErrors: f.NewCounter(prometheus.CounterOpts{Name: "totals_state_flush_errors_total", Help: "Failed state file saves (retried; the last saved total is kept)."}),
-		lag:         f.NewGaugeVec(prometheus.GaugeOpts{Name: "totals_consumer_lag", Help: "Records behind the partition's high-water mark."}, []string{"partition"}),
+		lag:         f.NewGaugeVec(prometheus.GaugeOpts{Name: "totals_consumer_lag", Help: "Records of the partition not yet applied: its end offset (last stable offset, read from the broker every lag interval) minus the next offset the state needs."}, []string{"partition"}),
 		endToEnd: f.NewHistogram(prometheus.HistogramOpts{Name: "totals_end_to_end_latency_seconds", Help: "From Add accepted by the calculator to its sum durably in the total.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}),
 		flushDuration: f.NewHistogram(prometheus.HistogramOpts{Name: "totals_state_flush_duration_seconds", Help: "Time to write and fsync the state file.",
