@@ -122,7 +122,7 @@ test-live:
 	@if curl -fsS -o /dev/null http://127.0.0.1:8080/readyz 2>/dev/null; then started=; \
 	else started=1; $(MAKE) up || { $(MAKE) down; exit 1; }; fi; \
 	PROMETHEUS_URL=http://127.0.0.1:9095 ALERTMANAGER_URL=http://127.0.0.1:9096 CALCULATOR_GRPC_ADDR=127.0.0.1:9090 TOTALS_URL=http://127.0.0.1:8080 \
-	  $(GO) test -count=1 -run Live -v ./tests/observability/ 2>&1 | tail -n 40; rc=$${PIPESTATUS[0]}; \
+	  $(GO) test -count=1 -run Live -v ./tests/observability/ 2>&1 | tee .run/live.log | tail -n 120; rc=$${PIPESTATUS[0]}; \
 	if [ -n "$$started" ]; then $(MAKE) down; fi; exit $$rc
 
 # The Docker Compose deployment (deploy/compose), local variant: images built

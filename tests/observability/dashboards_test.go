@@ -742,6 +742,7 @@ func TestDashboardQueriesLive(t *testing.T) {
 		pending = append(pending, &check{where: "metric exists", expr: n})
 	}
 	total := len(pending)
+	all := pending
 
 	deadline := time.Now().Add(wait)
 	for {
@@ -772,6 +773,12 @@ func TestDashboardQueriesLive(t *testing.T) {
 			t.Errorf("%s: %v\n  %s", c.where, c.lastErr, c.expr)
 		} else {
 			t.Errorf("%s: no series after %s (is the target scraped and has it served traffic?)\n  %s", c.where, wait, c.expr)
+		}
+	}
+	// What each panel query returned, for the record.
+	for _, c := range all {
+		if c.where != "metric exists" {
+			t.Logf("series=%d  %s", c.series, c.where)
 		}
 	}
 	t.Logf("%d dashboard queries and metric names checked against %s; %d without data", total, promURL, len(pending))
