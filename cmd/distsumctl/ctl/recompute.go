@@ -207,6 +207,9 @@ func plural(n uint64, what string) string {
 	if n == 1 {
 		return "1 " + what
 	}
+	if strings.HasSuffix(what, "y") {
+		return fmt.Sprintf("%d %sies", n, what[:len(what)-1])
+	}
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
@@ -264,6 +267,14 @@ func (l *Log) Recompute(cut map[int32]int64, base Base) *Result {
 			}
 			p := get(r.ev.ProducerID)
 			seq := r.ev.Sequence
+			if seq <= p.Base { // counted before the checkpoint: this record is a copy
+				p.Copies++
+				p.CopySum.Add(p.CopySum, big.NewInt(r.ev.Sum))
+				if len(p.CopySeqs) < maxListed {
+					p.CopySeqs = append(p.CopySeqs, seq)
+				}
+				continue
+			}
 			if first, dup := events[p.ID][seq]; dup {
 				if diff := differs(first.ev, r.ev); diff != "" {
 					p.Conflicts = append(p.Conflicts, Conflict{Sequence: seq, First: first.pos, Second: pos, Detail: diff})
