@@ -208,13 +208,15 @@ func runAudit(ctx context.Context, g *globals, o auditOpts, replicasSet bool) er
 	rep.Problems = rep.Log.Problems()
 	rep.OK = len(rep.Problems) == 0
 
+	// The checkpoint is taken before checking replicas: that may read records past the end
+	// offsets, which the recomputation above does not include.
+	if len(rep.Problems) == 0 && !rep.Log.Partial {
+		rep.Checkpoint = checkpoint(l, rep.Log)
+	}
 	for _, u := range urls {
 		r := checkReplica(ctx, g, tr, l, rep.Log, base, u, o.wait)
 		rep.Replicas = append(rep.Replicas, r)
 		rep.OK = rep.OK && r.OK
-	}
-	if len(rep.Problems) == 0 && !rep.Log.Partial {
-		rep.Checkpoint = checkpoint(l, rep.Log)
 	}
 	if g.json {
 		if err := g.printJSON(rep, true); err != nil {

@@ -34,7 +34,7 @@ func openTopic(brokers []string, topic string) (*topicReader, error) {
 		_ = client.Close()
 		return nil, err
 	}
-	return &topicReader{client: client, consumer: consumer, topic: topic, idle: 3 * time.Second}, nil
+	return &topicReader{client: client, consumer: consumer, topic: topic, idle: 5 * time.Second}, nil
 }
 
 func (r *topicReader) Close() {
