@@ -58,6 +58,8 @@ type Report struct {
 	Problems   []string         `json:"problems,omitempty"` // in the log itself: gaps, conflicts
 	Replicas   []*ReplicaReport `json:"replicas"`
 	Checkpoint *Checkpoint      `json:"checkpoint,omitempty"`
+	// Base is the total of the checkpoint the audit started from, if any.
+	Base *big.Int `json:"base_total,omitempty"`
 }
 
 type auditOpts struct {
@@ -180,6 +182,9 @@ func runAudit(ctx context.Context, g *globals, o auditOpts, replicasSet bool) er
 	}
 
 	rep := &Report{Topic: g.topic}
+	if base.Set {
+		rep.Base = base.Total
+	}
 	l := NewLog()
 	for _, p := range parts {
 		oldest, end, err := tr.bounds(p)
@@ -353,7 +358,11 @@ func printReport(w io.Writer, rep *Report) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "expected total %s over %d events\n", lg.Total, lg.Counted)
+	if rep.Base != nil {
+		fmt.Fprintf(w, "expected total %s: the checkpoint's %s and %s after it\n", lg.Total, rep.Base, plural(lg.Counted, "event"))
+	} else {
+		fmt.Fprintf(w, "expected total %s over %s\n", lg.Total, plural(lg.Counted, "event"))
+	}
 	for _, pr := range rep.Problems {
 		fmt.Fprintf(w, "LOG PROBLEM: %s\n", pr)
 	}
@@ -362,9 +371,9 @@ func printReport(w io.Writer, rep *Report) {
 		case r.Error != "":
 			fmt.Fprintf(w, "replica %s: ERROR %s\n", r.URL, r.Error)
 		case r.OK:
-			fmt.Fprintf(w, "replica %s: OK total %s (offsets %s)\n", r.URL, r.Total, offsetsString(r.Offsets))
+			fmt.Fprintf(w, "replica %s: OK total %s, as recomputed over the records up to its offsets %s\n", r.URL, r.Total, offsetsString(r.Offsets))
 		default:
-			fmt.Fprintf(w, "replica %s: MISMATCH total %s, expected %s (offsets %s)\n", r.URL, r.Total, r.Expected, offsetsString(r.Offsets))
+			fmt.Fprintf(w, "replica %s: MISMATCH total %s, recomputed %s over the records up to its offsets %s\n", r.URL, r.Total, r.Expected, offsetsString(r.Offsets))
 		}
 		for _, m := range r.Mismatches {
 			fmt.Fprintf(w, "  %s\n", m)
