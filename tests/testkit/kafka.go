@@ -374,11 +374,17 @@ func (k *Kafka) format() error {
 		}
 		return nil
 	}
-	id := make([]byte, 16)
-	_, _ = rand.Read(id)
-	// A cluster id is 16 random bytes in URL-safe base64 without padding (`kafka-storage random-uuid`).
+	// A cluster id is 16 random bytes in URL-safe base64 without padding (`kafka-storage
+	// random-uuid`). One that starts with '-' would be read as an option (1 in 64 runs failed
+	// with "argument --cluster-id/-t: expected one argument"), so draw until it does not.
+	var clusterID string
+	for clusterID == "" || clusterID[0] == '-' {
+		id := make([]byte, 16)
+		_, _ = rand.Read(id)
+		clusterID = base64.RawURLEncoding.EncodeToString(id)
+	}
 	cmd := exec.Command("java", k.javaArgs("kafka.tools.StorageTool", "format",
-		"-t", base64.RawURLEncoding.EncodeToString(id), "-c", k.props, "--ignore-formatted")...)
+		"-t", clusterID, "-c", k.props, "--ignore-formatted")...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%v\n%s", err, kafkaLastLines(string(out), 20))
 	}
