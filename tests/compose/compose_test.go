@@ -13,11 +13,8 @@ package compose
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +31,7 @@ import (
 	"github.com/distsum/distsum/proto/calculatorpb"
 	"github.com/distsum/distsum/services/totals/totalsclient"
 	"github.com/distsum/distsum/tests/e2e/infra"
+	"github.com/distsum/distsum/tests/testkit"
 )
 
 func TestMain(m *testing.M) { os.Exit(infra.Main(m)) }
@@ -134,7 +132,7 @@ func TestLocalStack(t *testing.T) {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	root := infra.RepoRoot(t)
+	root := testkit.Root(t)
 	bin := os.Getenv("DOCKER_COMPOSE")
 	if bin == "" {
 		bin = "docker-compose"
@@ -151,7 +149,7 @@ func newStack(t *testing.T) *stack {
 	calc := infra.ServiceImage(t, "CALCULATOR_IMAGE_TAR", "./services/calculator", "distsum/calculator:compose-test")
 	tot := infra.ServiceImage(t, "TOTALS_IMAGE_TAR", "./services/totals", "distsum/totals:compose-test")
 
-	s := &stack{t: t, root: root, project: "distsum-compose-test-" + randomHex(4), ports: map[string]int{}}
+	s := &stack{t: t, root: root, project: "distsum-compose-test-" + testkit.RandomHex(4), ports: map[string]int{}}
 	dir := filepath.Join(root, "deploy", "compose")
 	s.compose = append(cmd, "-p", s.project,
 		"-f", filepath.Join(dir, "compose.yaml"), "-f", filepath.Join(dir, "compose.local.yaml"))
@@ -159,7 +157,7 @@ func newStack(t *testing.T) *stack {
 		"KAFKA_IMAGE="+infra.DefaultKafkaImage, "BIND_ADDR=127.0.0.1")
 	for _, v := range []string{"KAFKA_PORT", "CALCULATOR_GRPC_PORT", "CALCULATOR_HTTP_PORT", "TOTALS_HTTP_PORT",
 		"PROMETHEUS_PORT", "ALERTMANAGER_PORT", "GRAFANA_PORT", "KAFKA_UI_PORT"} {
-		s.ports[v] = freePort(t)
+		s.ports[v] = testkit.FreePort(t)
 		s.env = append(s.env, fmt.Sprintf("%s=%d", v, s.ports[v]))
 	}
 	t.Cleanup(func() {
@@ -340,20 +338,4 @@ func buildImage(t *testing.T, root, name string) {
 		t.Fatalf("scripts/build-images.sh %s: %v\n%s", name, err, out)
 	}
 	t.Logf("image %s ready in %v", name, time.Since(start).Round(time.Millisecond))
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -34,15 +34,6 @@ type composeFile struct {
 	Volumes map[string]any `yaml:"volumes"`
 }
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := testkit.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
-
 func readYAML(t *testing.T, path string, v any) {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -57,7 +48,7 @@ func readYAML(t *testing.T, path string, v any) {
 func loadCompose(t *testing.T, name string) composeFile {
 	t.Helper()
 	var f composeFile
-	readYAML(t, filepath.Join(repoRoot(t), "deploy", "compose", name), &f)
+	readYAML(t, filepath.Join(testkit.Root(t), "deploy", "compose", name), &f)
 	return f
 }
 
@@ -150,7 +141,7 @@ func TestPrometheusJobsMatchTheProjectConfig(t *testing.T) {
 		} `yaml:"scrape_configs"`
 		Alerting map[string]any `yaml:"alerting"`
 	}
-	root := repoRoot(t)
+	root := testkit.Root(t)
 	var project, compose promConfig
 	readYAML(t, filepath.Join(root, "observability", "prometheus", "prometheus.yml"), &project)
 	readYAML(t, filepath.Join(root, "deploy", "compose", "prometheus", "prometheus.yml"), &compose)
@@ -174,7 +165,7 @@ func TestComposeFilesAreValid(t *testing.T) {
 	if err != nil {
 		t.Skip("docker-compose not installed (scripts/install-tools.sh compose)")
 	}
-	dir := filepath.Join(repoRoot(t), "deploy", "compose")
+	dir := filepath.Join(testkit.Root(t), "deploy", "compose")
 	for _, files := range [][]string{{"compose.yaml"}, {"compose.yaml", "compose.local.yaml"}} {
 		args := []string{}
 		for _, f := range files {

@@ -396,7 +396,7 @@ func newHistory(t *testing.T, name string) *history {
 	t.Helper()
 	base := os.Getenv("E2E_ARTIFACTS")
 	if base == "" {
-		base = filepath.Join(infra.RepoRoot(t), ".run", "e2e")
+		base = filepath.Join(testkit.Root(t), ".run", "e2e")
 	}
 	dir := filepath.Join(base, fmt.Sprintf("%s-%s", name, time.Now().Format("20060102-150405")))
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distsum/distsum/tests/testkit"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -16,7 +17,7 @@ const alertmanagerAddr = "127.0.0.1:9096"
 
 func alertmanagerConfig(t *testing.T) string {
 	t.Helper()
-	return filepath.Join(repoRoot(t), "observability", "alertmanager", "alertmanager.yml")
+	return filepath.Join(testkit.Root(t), "observability", "alertmanager", "alertmanager.yml")
 }
 
 func lookAmtool(t *testing.T) string {
@@ -56,7 +57,7 @@ func TestAlertmanagerConfigWithAmtool(t *testing.T) {
 // TestAlertRouting: Prometheus sends its alerts to the Alertmanager of `make up`; the routes group
 // by alert and job; no receiver sends anything off this machine.
 func TestAlertRouting(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "observability", "prometheus", "prometheus.yml"))
+	b, err := os.ReadFile(filepath.Join(testkit.Root(t), "observability", "prometheus", "prometheus.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}

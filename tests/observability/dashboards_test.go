@@ -112,15 +112,6 @@ func isContractMetric(name string) bool {
 
 // ---- files ----
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := testkit.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
-
 type datasourceRef struct {
 	Type string `json:"type"`
 	UID  string `json:"uid"`
@@ -175,7 +166,7 @@ type query struct {
 
 func loadDashboards(t *testing.T) map[string]dashboard {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(repoRoot(t), "observability", "grafana", "dashboards", "*.json"))
+	files, err := filepath.Glob(filepath.Join(testkit.Root(t), "observability", "grafana", "dashboards", "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +229,7 @@ type ruleFile struct {
 
 func alertQueries(t *testing.T) []query {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "observability", "prometheus", "alerts.yml"))
+	b, err := os.ReadFile(filepath.Join(testkit.Root(t), "observability", "prometheus", "alerts.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +251,7 @@ func alertQueries(t *testing.T) []query {
 
 func provisionedDatasourceUID(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "observability", "grafana", "provisioning", "datasources", "prometheus.yaml"))
+	b, err := os.ReadFile(filepath.Join(testkit.Root(t), "observability", "grafana", "provisioning", "datasources", "prometheus.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -559,7 +550,7 @@ func checkTemplateVars(t *testing.T, file string, vars []templateVar) {
 // TestNoFixedDatasourceInDashboards: apart from Grafana's own annotation source, no uid or address
 // of a datasource appears anywhere in a dashboard.
 func TestNoFixedDatasourceInDashboards(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(repoRoot(t), "observability", "grafana", "dashboards", "*.json"))
+	files, err := filepath.Glob(filepath.Join(testkit.Root(t), "observability", "grafana", "dashboards", "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -647,7 +638,7 @@ func TestPromQLSyntaxOffline(t *testing.T) {
 
 func TestPrometheusConfigWithPromtool(t *testing.T) {
 	promtool := lookPromtool(t)
-	dir := filepath.Join(repoRoot(t), "observability", "prometheus")
+	dir := filepath.Join(testkit.Root(t), "observability", "prometheus")
 	for _, args := range [][]string{
 		{"check", "config", "prometheus.yml"},
 		{"check", "rules", "alerts.yml"},

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distsum/distsum/tests/testkit"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	gfdashboard "github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
@@ -49,7 +50,7 @@ func schemaErr(err error) error {
 }
 
 func TestDashboardsMatchGrafanaSchema(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(repoRoot(t), "observability", "grafana", "dashboards", "*.json"))
+	files, err := filepath.Glob(filepath.Join(testkit.Root(t), "observability", "grafana", "dashboards", "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no dashboards: %v", err)
 	}
@@ -74,7 +75,7 @@ func TestDashboardsMatchGrafanaSchema(t *testing.T) {
 // TestSchemaValidationRejectsBrokenDashboards is the negative control: broken copies of the real
 // dashboard must fail validation, each for its own reason.
 func TestSchemaValidationRejectsBrokenDashboards(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "observability", "grafana", "dashboards", "distsum-overview.json"))
+	raw, err := os.ReadFile(filepath.Join(testkit.Root(t), "observability", "grafana", "dashboards", "distsum-overview.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

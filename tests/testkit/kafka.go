@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -213,7 +214,7 @@ func StartKafka(t testing.TB, opts ...KafkaOption) *Kafka {
 	// Free ports are found by binding :0 and closing; another process can take one in between,
 	// so a start that fails on a bind error is retried on new ports.
 	for attempt := 1; ; attempt++ {
-		k.port, k.ctrlPort = kafkaFreePort(t), kafkaFreePort(t)
+		k.port, k.ctrlPort = FreePort(t), FreePort(t)
 		if err := k.writeProps(); err != nil {
 			t.Fatal(err)
 		}
@@ -484,7 +485,8 @@ func kafkaLastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func kafkaFreePort(t testing.TB) int {
+// FreePort returns a TCP port that was free on 127.0.0.1 a moment ago.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -492,4 +494,21 @@ func kafkaFreePort(t testing.TB) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// RandomHex returns n random bytes in hex, for names that must not collide.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Root is RepoRoot for a test: it fails the test when the checkout is not found.
+func Root(t testing.TB) string {
+	t.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
 }

@@ -272,7 +272,7 @@ func call[T any](t testing.TB, what string, f func(context.Context) (T, error)) 
 	return v
 }
 
-func freeAddr(t testing.TB) string { return fmt.Sprintf("127.0.0.1:%d", kafkaFreePort(t)) }
+func freeAddr(t testing.TB) string { return fmt.Sprintf("127.0.0.1:%d", FreePort(t)) }
 
 func tail(path string, n int) string {
 	b, err := os.ReadFile(path)

@@ -39,14 +39,6 @@ func RequireE2E(t testing.TB) {
 }
 
 // RepoRoot returns the directory holding the module's go.mod.
-func RepoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := testkit.RepoRoot()
-	if err != nil {
-		t.Fatalf("infra: %v", err)
-	}
-	return dir
-}
 
 // EnsureEngine makes a Docker engine available to testcontainers-go. It skips the test unless
 // E2E=1. If DOCKER_HOST answers, it is used; otherwise scripts/docker-engine.sh start runs and
@@ -65,7 +57,7 @@ func EnsureEngine(t testing.TB) {
 		engineReady = true
 		return
 	}
-	root := RepoRoot(t)
+	root := testkit.Root(t)
 	script := filepath.Join(root, "scripts", "docker-engine.sh")
 	cmd := exec.Command(script, "start")
 	cmd.Dir = root

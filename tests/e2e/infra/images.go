@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/distsum/distsum/tests/testkit"
 )
 
 // Default image tags; KAFKA_IMAGE and TOXIPROXY_IMAGE override them.
@@ -163,7 +165,7 @@ func ociimage(t testing.TB, args ...string) (string, error) {
 // goBuild builds a static binary of pkg (a package of this module) at out.
 func goBuild(t testing.TB, out, pkg string) error {
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
-	cmd.Dir = RepoRoot(t)
+	cmd.Dir = testkit.Root(t)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
@@ -190,7 +192,7 @@ func once(t testing.TB, key string, f func() (string, error)) string {
 
 // buildScript runs scripts/build-images.sh with the engine of this process.
 func buildScript(t testing.TB, args ...string) error {
-	root := RepoRoot(t)
+	root := testkit.Root(t)
 	cmd := exec.Command(filepath.Join(root, "scripts", "build-images.sh"), args...)
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()

@@ -2,12 +2,9 @@ package infra
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -25,6 +22,7 @@ import (
 
 	brokerconf "github.com/distsum/distsum/deploy/kafka"
 	"github.com/distsum/distsum/libs/kafka"
+	"github.com/distsum/distsum/tests/testkit"
 )
 
 // Broker ports inside the Kafka container.
@@ -96,11 +94,11 @@ func StartKafka(t testing.TB, nw *testcontainers.DockerNetwork, alias string, op
 		o(cfg)
 	}
 	img := EnsureInfraImages(t).Kafka
-	hostPort := freeLoopbackPort(t)
+	hostPort := testkit.FreePort(t)
 	k := &Kafka{
 		Image:             img,
 		Alias:             alias,
-		Volume:            "distsum-kafka-" + randomHex(6),
+		Volume:            "distsum-kafka-" + testkit.RandomHex(6),
 		HostBootstrap:     fmt.Sprintf("127.0.0.1:%d", hostPort),
 		InternalBootstrap: fmt.Sprintf("%s:%d", alias, kafkaInternalPort),
 		clients:           map[string]string{},
@@ -303,23 +301,6 @@ func (k *Kafka) CreateTopic(t testing.TB, topic string, partitions int32) {
 		}
 	}
 	k.waitReady(t, 30*time.Second)
-}
-
-// freeLoopbackPort returns a TCP port that was free on 127.0.0.1 a moment ago.
-func freeLoopbackPort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("infra: free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // logTail writes the last lines of a container's output to the test log.

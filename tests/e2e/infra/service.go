@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/distsum/distsum/tests/testkit"
 	"github.com/moby/moby/api/types/container"
 	dnetwork "github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
@@ -53,7 +54,7 @@ func StartService(t testing.TB, nw *testcontainers.DockerNetwork, spec ServiceSp
 	bindings := dnetwork.PortMap{}
 	exposed := []string{}
 	for _, p := range spec.Ports {
-		hp := freeLoopbackPort(t)
+		hp := testkit.FreePort(t)
 		s.hostPorts[p] = hp
 		port := dnetwork.MustParsePort(fmt.Sprintf("%d/tcp", p))
 		exposed = append(exposed, port.String())
@@ -70,7 +71,7 @@ func StartService(t testing.TB, nw *testcontainers.DockerNetwork, spec ServiceSp
 	}
 	var cleanup []testcontainers.TerminateOption
 	if spec.DataDir != "" {
-		s.Volume = "distsum-" + spec.Alias + "-" + randomHex(6)
+		s.Volume = "distsum-" + spec.Alias + "-" + testkit.RandomHex(6)
 		opts = append(opts, testcontainers.WithMounts(testcontainers.VolumeMount(s.Volume, testcontainers.ContainerMountTarget(spec.DataDir))))
 		cleanup = append(cleanup, testcontainers.RemoveVolumes(s.Volume))
 	}
