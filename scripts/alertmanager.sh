@@ -26,87 +26,27 @@ CONF="$RUN/alertmanager.yml"
 log() { printf 'alertmanager.sh: %s\n' "$*"; }
 die() { printf 'alertmanager.sh: %s\n' "$*" >&2; exit 1; }
 
-running_pid() {
-  [[ -f "$PIDFILE" ]] || return 1
-  local pid
-  pid="$(cat "$PIDFILE")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  # Make sure the pid still belongs to an alertmanager process (pids get reused).
-  grep -q alertmanager "/proc/$pid/cmdline" 2>/dev/null || return 1
-  echo "$pid"
-}
-
-wait_ready() {
-  local deadline=$((SECONDS + ${AM_READY_TIMEOUT:-30}))
-  until curl -fsS "http://$LISTEN/-/ready" >/dev/null 2>&1; do
-    if ! running_pid >/dev/null; then
-      tail -n 20 "$LOG" >&2 || true
-      die "alertmanager exited during start-up (log: $LOG)"
-    fi
-    ((SECONDS < deadline)) || die "alertmanager not ready on $LISTEN after ${AM_READY_TIMEOUT:-30}s (log: $LOG)"
-    sleep 0.3
-  done
-}
+NAME=alertmanager
+READY_TIMEOUT="${AM_READY_TIMEOUT:-30}"
+# shellcheck source=lib/daemon.sh
+. "$ROOT/scripts/lib/daemon.sh"
 
 start() {
-  command -v "$BIN" >/dev/null 2>&1 || die "'$BIN' not found: run scripts/install-tools.sh alertmanager"
-  local pid
-  if pid="$(running_pid)"; then
-    log "already running (pid $pid) on http://$LISTEN"
-    return 0
-  fi
-  if curl -fsS "http://$LISTEN/-/ready" >/dev/null 2>&1; then
-    die "something else already answers on $LISTEN; stop it or set AM_LISTEN"
-  fi
+  daemon_can_start AM_LISTEN || return 0
   mkdir -p "$RUN/data"
   cp "$SRC" "$CONF"
   if command -v amtool >/dev/null 2>&1; then
     amtool check-config "$CONF" >/dev/null || die "$SRC is invalid (amtool check-config)"
   fi
   log "starting on http://$LISTEN (data $RUN/data)"
-  # setsid: its own session, so the caller's terminal signals do not reach it. An empty
-  # cluster.listen-address turns off the gossip cluster, which would listen on every interface.
-  setsid "$BIN" \
+  # An empty cluster.listen-address turns off the gossip cluster, which would listen on every
+  # interface.
+  daemon_launch \
     --config.file="$CONF" \
     --storage.path="$RUN/data" \
     --web.listen-address="$LISTEN" \
     --cluster.listen-address= \
-    --log.level=warn \
-    >>"$LOG" 2>&1 </dev/null &
-  echo $! >"$PIDFILE"
-  wait_ready
-  log "ready (pid $(cat "$PIDFILE")): http://$LISTEN  log: $LOG"
-}
-
-stop() {
-  local pid
-  if ! pid="$(running_pid)"; then
-    log "not running"
-    rm -f "$PIDFILE"
-    return 0
-  fi
-  kill -TERM "$pid"
-  local deadline=$((SECONDS + 20))
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((SECONDS >= deadline)); then
-      log "pid $pid did not stop in 20s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.2
-  done
-  rm -f "$PIDFILE"
-  log "stopped (pid $pid)"
-}
-
-status() {
-  local pid
-  if pid="$(running_pid)"; then
-    log "running (pid $pid) on http://$LISTEN"
-  else
-    log "not running"
-    return 3
-  fi
+    --log.level=warn
 }
 
 check() {
@@ -116,9 +56,9 @@ check() {
 
 case "${1:-}" in
   start) start ;;
-  stop) stop ;;
-  restart) stop; start ;;
-  status) status ;;
+  stop) daemon_stop ;;
+  restart) daemon_stop; start ;;
+  status) daemon_status ;;
   check) check ;;
   *) die "usage: $0 start|stop|restart|status|check" ;;
 esac

@@ -18,18 +18,8 @@ POM="${ROOT}/deploy/kafka/pom.xml"
 
 log() { echo "install-kafka: $*" >&2; }
 
-apt_install() {
-  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
-    log "missing $*; install it (Debian: apt-get install $*)"
-    exit 1
-  fi
-  log "apt-get install $*"
-  # Debian: apt-get update once if the lists are empty.
-  if ! apt-cache show "$1" >/dev/null 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
-}
+# shellcheck source=lib/apt.sh
+. "${ROOT}/scripts/lib/apt.sh"
 
 # The stamp records the pom it was built from: editing the pom re-fetches.
 pom_sum="$(sha256sum "${POM}" | cut -d' ' -f1)"

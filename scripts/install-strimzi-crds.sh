@@ -21,17 +21,8 @@ FILES=(040-Crd-kafka.yaml 043-Crd-kafkatopic.yaml 045-Crd-kafkanodepool.yaml)
 
 log() { echo "install-strimzi-crds: $*" >&2; }
 
-apt_install() {
-  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
-    log "missing $*; install it (Debian: apt-get install $*)"
-    exit 1
-  fi
-  log "apt-get install $*"
-  if ! apt-cache show "$1" >/dev/null 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
-}
+# shellcheck source=lib/apt.sh
+. "${ROOT}/scripts/lib/apt.sh"
 
 if [[ -f "${STAMP}" && "$(cat "${STAMP}")" == "${STRIMZI_VERSION} ${FILES[*]}" ]]; then
   echo "${CRDS}"

@@ -31,15 +31,10 @@ CONF="$RUN/prometheus.yml"
 log() { printf 'prometheus.sh: %s\n' "$*"; }
 die() { printf 'prometheus.sh: %s\n' "$*" >&2; exit 1; }
 
-running_pid() {
-  [[ -f "$PIDFILE" ]] || return 1
-  local pid
-  pid="$(cat "$PIDFILE")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  # Make sure the pid still belongs to a prometheus process (pids get reused).
-  grep -q prometheus "/proc/$pid/cmdline" 2>/dev/null || return 1
-  echo "$pid"
-}
+NAME=prometheus
+READY_TIMEOUT="${PROM_READY_TIMEOUT:-60}"
+# shellcheck source=lib/daemon.sh
+. "$ROOT/scripts/lib/daemon.sh"
 
 render() {
   mkdir -p "$RUN/data"
@@ -57,73 +52,17 @@ render() {
   fi
 }
 
-wait_ready() {
-  local deadline=$((SECONDS + ${PROM_READY_TIMEOUT:-60}))
-  until curl -fsS "http://$LISTEN/-/ready" >/dev/null 2>&1; do
-    if ! running_pid >/dev/null; then
-      tail -n 20 "$LOG" >&2 || true
-      die "prometheus exited during start-up (log: $LOG)"
-    fi
-    ((SECONDS < deadline)) || die "prometheus not ready on $LISTEN after ${PROM_READY_TIMEOUT:-60}s (log: $LOG)"
-    sleep 0.3
-  done
-}
-
 start() {
-  command -v "$BIN" >/dev/null 2>&1 || die "'$BIN' not found: run scripts/install-tools.sh prometheus"
-  local pid
-  if pid="$(running_pid)"; then
-    log "already running (pid $pid) on http://$LISTEN"
-    return 0
-  fi
-  if curl -fsS "http://$LISTEN/-/ready" >/dev/null 2>&1; then
-    die "something else already answers on $LISTEN; stop it or set PROM_LISTEN"
-  fi
+  daemon_can_start PROM_LISTEN || return 0
   render
   log "starting on http://$LISTEN (calculator=$CALC totals=$TOTALS alertmanager=$ALERTMANAGER, data $RUN/data)"
-  # setsid: its own session, so the caller's terminal signals do not reach it.
-  setsid "$BIN" \
+  daemon_launch \
     --config.file="$CONF" \
     --storage.tsdb.path="$RUN/data" \
     --storage.tsdb.retention.time=2d \
     --web.listen-address="$LISTEN" \
     --web.enable-lifecycle \
-    --log.level=warn \
-    >>"$LOG" 2>&1 </dev/null &
-  echo $! >"$PIDFILE"
-  wait_ready
-  log "ready (pid $(cat "$PIDFILE")): http://$LISTEN  log: $LOG"
-}
-
-stop() {
-  local pid
-  if ! pid="$(running_pid)"; then
-    log "not running"
-    rm -f "$PIDFILE"
-    return 0
-  fi
-  kill -TERM "$pid"
-  local deadline=$((SECONDS + 20))
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((SECONDS >= deadline)); then
-      log "pid $pid did not stop in 20s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.2
-  done
-  rm -f "$PIDFILE"
-  log "stopped (pid $pid)"
-}
-
-status() {
-  local pid
-  if pid="$(running_pid)"; then
-    log "running (pid $pid) on http://$LISTEN"
-  else
-    log "not running"
-    return 3
-  fi
+    --log.level=warn
 }
 
 check() {
@@ -135,9 +74,9 @@ check() {
 
 case "${1:-}" in
   start) start ;;
-  stop) stop ;;
-  restart) stop; start ;;
-  status) status ;;
+  stop) daemon_stop ;;
+  restart) daemon_stop; start ;;
+  status) daemon_status ;;
   check) check ;;
   *) die "usage: $0 start|stop|restart|status|check" ;;
 esac
