@@ -3,12 +3,8 @@
 #
 #   scripts/install-tools.sh            # prometheus + promtool, alertmanager + amtool (Debian), grpcurl
 #   scripts/install-tools.sh all        # also ghz (gRPC load) and vegeta (HTTP load)
-<<<<<<< HEAD
-#   scripts/install-tools.sh prometheus grpcurl ghz vegeta   # pick steps
-#   scripts/install-tools.sh compose    # docker-compose 1.29 (Debian; deploy/compose, make test-compose)
-=======
 #   scripts/install-tools.sh prometheus alertmanager grpcurl ghz vegeta   # pick steps
->>>>>>> issue8-grafana
+#   scripts/install-tools.sh compose    # docker-compose 1.29 (Debian; deploy/compose, make test-compose)
 #
 # Go tools go to .cache/bin (git-ignored). Each step is skipped when its tool is already there.
 # Prometheus and Alertmanager are installed from Debian with their daemons prevented from
@@ -92,7 +88,12 @@ apt_daemon() {
   did+=("$pkg ($($version_cmd 2>&1 | head -1)); daemon not started")
 }
 
-<<<<<<< HEAD
+# Prometheus's Debian daemon would hold :9090 (the calculator's gRPC port).
+install_prometheus() { apt_daemon prometheus "prometheus --version" prometheus promtool; }
+
+# Debian names the server prometheus-alertmanager; amtool checks its configuration.
+install_alertmanager() { apt_daemon prometheus-alertmanager "prometheus-alertmanager --version" prometheus-alertmanager amtool; }
+
 # Debian's docker-compose 1.29 (Python); it talks to $DOCKER_HOST (scripts/docker-engine.sh), so
 # it pulls in no engine: --no-install-recommends keeps docker.io out.
 install_compose() {
@@ -108,13 +109,6 @@ install_compose() {
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends docker-compose >/dev/null
   did+=("docker-compose ($(docker-compose version --short 2>/dev/null))")
 }
-=======
-# Prometheus's Debian daemon would hold :9090 (the calculator's gRPC port).
-install_prometheus() { apt_daemon prometheus "prometheus --version" prometheus promtool; }
-
-# Debian names the server prometheus-alertmanager; amtool checks its configuration.
-install_alertmanager() { apt_daemon prometheus-alertmanager "prometheus-alertmanager --version" prometheus-alertmanager amtool; }
->>>>>>> issue8-grafana
 
 go_tool() {
   local name="$1" pkg="$2"
@@ -142,12 +136,8 @@ for step in "${steps[@]}"; do
     grpcurl) go_tool grpcurl "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}" ;;
     ghz) go_tool ghz "github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}" ;;
     vegeta) go_tool vegeta "github.com/tsenart/vegeta/v12@${VEGETA_VERSION}" ;;
-<<<<<<< HEAD
     compose) install_compose ;;
-    *) log "unknown step '$step' (known: prometheus grpcurl ghz vegeta compose all)" >&2; exit 2 ;;
-=======
-    *) log "unknown step '$step' (known: prometheus alertmanager grpcurl ghz vegeta all)" >&2; exit 2 ;;
->>>>>>> issue8-grafana
+    *) log "unknown step '$step' (known: prometheus alertmanager grpcurl ghz vegeta compose all)" >&2; exit 2 ;;
   esac
 done
 
