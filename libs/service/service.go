@@ -75,6 +75,7 @@ func Main[C any, A App](name string, load func(args []string) (C, error), ops fu
 	err = app.Run(ctx)
 	cleanup()
 	if err != nil {
+		log.Error("stopped on an error", "err", err)
 		os.Exit(1)
 	}
 }

@@ -155,9 +155,6 @@ func (a *App) Run(ctx context.Context) error {
 	a.log.Info("calculator started", "grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String(),
 		"producer_id", a.store.ProducerID(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic)
 	err = g.Run()
-	if err != nil {
-		a.log.Error("server failed", "err", err)
-	}
 	a.log.Info("calculator stopped")
 	return err
 }

@@ -93,9 +93,7 @@ func (a *App) Run(ctx context.Context) error {
 	})
 	g.HTTP(a.http, lis)
 	a.log.Info("totals started", "http", lis.Addr().String(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic, "group", a.cfg.GroupID)
-	if err = g.Run(); err != nil {
-		a.log.Error("stopped on an error", "err", err)
-	}
+	err = g.Run()
 	a.consumer.Flush()
 	a.log.Info("totals stopped", "total", a.ledger.View().Total.String())
 	return err

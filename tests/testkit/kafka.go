@@ -485,15 +485,31 @@ func kafkaLastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// FreePort returns a TCP port that was free on 127.0.0.1 a moment ago.
+var (
+	portsMu sync.Mutex
+	given   = map[int]bool{}
+)
+
+// FreePort returns a TCP port that was free on 127.0.0.1 a moment ago and
+// that no earlier call in this process returned: the kernel may hand the
+// same port out again once its probe listener is closed, and two settings of
+// one process (gRPC and ops address) on one port make it exit at start.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if !given[port] {
+			given[port] = true
+			return port
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // RandomHex returns n random bytes in hex, for names that must not collide.
