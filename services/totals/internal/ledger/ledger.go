@@ -111,16 +111,18 @@ func (l *Ledger) Restore(s Snapshot) error {
 	if !ok {
 		return fmt.Errorf("state: total %q is not an integer", s.Total)
 	}
+	// The working state gets copies: s also becomes the durable view, which
+	// readers use while Apply changes the working state.
 	l.mu.Lock()
 	l.total.Set(total)
 	if s.Producers != nil {
-		l.producers = s.Producers
+		l.producers = maps.Clone(s.Producers)
 	}
 	if s.Offsets != nil {
-		l.offsets = s.Offsets
+		l.offsets = maps.Clone(s.Offsets)
 	}
-	if s.Held != nil {
-		l.held = s.Held
+	for p, h := range s.Held {
+		l.held[p] = maps.Clone(h)
 	}
 	l.stats = s.Stats
 	l.mu.Unlock()

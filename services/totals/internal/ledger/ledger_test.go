@@ -123,3 +123,20 @@ func TestReadersSeeOnlyTheDurableView(t *testing.T) {
 		t.Fatal("snapshot reported changes after nothing was applied")
 	}
 }
+
+// After a restore, applying an event must not show in the durable view
+// before it is saved: the view and the working state share no maps.
+func TestRestoredViewIsNotTheWorkingState(t *testing.T) {
+	l := New("t", true)
+	l.Apply(0, 0, ev("p", 1, 10))
+	s, _ := l.Snapshot()
+	r := New("t", true)
+	if err := r.Restore(s); err != nil {
+		t.Fatal(err)
+	}
+	r.Apply(0, 1, ev("p", 2, 5))
+	if v := r.View(); v.Counted(sumevent.Token{ProducerID: "p", Sequence: 2}) || v.Offsets[0] != 1 || v.Total.Int64() != 10 {
+		t.Fatalf("unsaved event visible after a restore: counted=%v offsets=%v total=%s",
+			v.Counted(sumevent.Token{ProducerID: "p", Sequence: 2}), v.Offsets, v.Total)
+	}
+}
