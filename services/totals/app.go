@@ -94,6 +94,8 @@ func (a *App) Run(ctx context.Context) error {
 	g.HTTP(a.http, lis)
 	a.log.Info("totals started", "http", lis.Addr().String(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic, "group", a.cfg.GroupID)
 	err = g.Run()
+	// The consumer saves on its way out; this save covers a consumer the
+	// group abandoned after its grace period.
 	a.consumer.Flush()
 	a.log.Info("totals stopped", "total", a.ledger.View().Total.String())
 	return err
