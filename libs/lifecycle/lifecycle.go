@@ -4,9 +4,11 @@
 // It is github.com/oklog/run underneath: when any part returns (or the
 // service's context ends) every part is interrupted, one after another in
 // the order they were added, and each interrupt waits until its part has
-// stopped. So the order of Add calls is the shutdown order: a calculator
-// adds its gRPC server before its relay, so in-flight Adds finish before the
-// relay publishes its last batch.
+// stopped, or its grace period is over: then the part is abandoned (logged)
+// and the next one is stopped, so a stuck part cannot hold the process. So
+// the order of Add calls is the shutdown order: a calculator adds its gRPC
+// server before its relay, so in-flight Adds finish before the relay
+// publishes its last batch.
 package lifecycle
 
 import (
@@ -42,19 +44,28 @@ func New(ctx context.Context, log *slog.Logger, grace time.Duration) *Group {
 }
 
 // Go runs f until its turn to stop comes; then f's context ends and the
-// group waits (up to the grace period) for f to return.
+// group waits up to the grace period for f to return, and abandons it after
+// that.
 func (g *Group) Go(name string, f func(ctx context.Context) error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	finished := make(chan struct{})
+	abandoned := make(chan struct{})
+	var err error
 	g.g.Add(func() error {
-		defer close(done)
-		return f(ctx)
+		go func() { err = f(ctx); close(finished) }()
+		select {
+		case <-finished:
+			return err
+		case <-abandoned:
+			return nil
+		}
 	}, func(error) {
 		cancel()
 		select {
-		case <-done:
+		case <-finished:
 		case <-time.After(g.grace):
-			g.log.Warn("did not stop within the grace period", "part", name, "grace", g.grace)
+			g.log.Warn("did not stop within the grace period; abandoned", "part", name, "grace", g.grace)
+			close(abandoned)
 		}
 	})
 }

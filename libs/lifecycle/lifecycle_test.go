@@ -67,3 +67,28 @@ func TestAFailingPartStopsTheGroup(t *testing.T) {
 		t.Fatal("the other part was not stopped")
 	}
 }
+
+// A part that does not stop within the grace period is abandoned: the
+// parts after it are still stopped and Run returns.
+func TestAStuckPartIsAbandonedAfterItsGrace(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	g := New(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), 50*time.Millisecond)
+	stuck := make(chan struct{})
+	defer close(stuck)
+	g.Go("stuck", func(context.Context) error { <-stuck; return nil })
+	stopped := make(chan struct{})
+	g.Go("next", func(ctx context.Context) error { <-ctx.Done(); close(stopped); return nil })
+	done := make(chan error, 1)
+	go func() { done <- g.Run() }()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run waited for a stuck part")
+	}
+	select {
+	case <-stopped:
+	default:
+		t.Fatal("the part after the stuck one was not stopped")
+	}
+}
