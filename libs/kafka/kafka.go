@@ -93,17 +93,15 @@ func (k Settings) EnsureTopic(ctx context.Context, log *slog.Logger) (Topic, err
 	return EnsureTopic(ctx, log, k.Brokers, k.TopicSpec())
 }
 
-// SetUpTopic creates or checks the topic (EnsureTopic) and records what it found in m. Only a
-// refused topic (ErrUnsafeTopic) is returned, for the service to stop on; any other failure is
-// logged, and the service goes on (its clients retry while Kafka is away).
+// SetUpTopic creates or checks the topic (EnsureTopic) and records what it found in m. EnsureTopic
+// retries while Kafka is away, so an error it returns before ctx ends is one that retrying cannot
+// fix (a refused topic, an invalid replication factor, no authorization): it is returned, for the
+// service to stop on with that error.
 func (k Settings) SetUpTopic(ctx context.Context, log *slog.Logger, m *TopicMetrics) error {
 	t, err := k.EnsureTopic(ctx, log)
 	m.Observe(t)
-	switch {
-	case errors.Is(err, ErrUnsafeTopic):
+	if err != nil && ctx.Err() == nil {
 		return err
-	case err != nil && ctx.Err() == nil:
-		log.Error("cannot create the topic", "topic", k.Topic, "err", err)
 	}
 	return nil
 }
@@ -253,6 +251,20 @@ func ensureTopicOnce(ctx context.Context, log *slog.Logger, brokers []string, sp
 
 	nBrokers := len(client.Brokers())
 	rf, minISR, configs := spec.newTopicSettings(nBrokers)
+	// Settings that would make a refused topic are refused before it is made (an existing
+	// topic is judged as it is, below).
+	planned := Topic{Name: spec.Name, Brokers: nBrokers, ReplicationFactor: int(rf), MinInsyncReplicas: minISR}
+	planned.judge()
+	if planned.Unsafe != "" && !spec.AllowUnsafe {
+		md, err := admin.DescribeTopics([]string{spec.Name})
+		if err != nil {
+			return Topic{}, err
+		}
+		if len(md) == 1 && errors.Is(md[0].Err, sarama.ErrUnknownTopicOrPartition) {
+			return planned, fatalError{fmt.Errorf("%w: creating %q on a cluster of %d brokers with %s; change the setting, or accept the risk with KAFKA_TOPIC_ALLOW_UNSAFE=true",
+				ErrUnsafeTopic, spec.Name, nBrokers, planned.Unsafe)}
+		}
+	}
 	err = admin.CreateTopic(spec.Name, &sarama.TopicDetail{NumPartitions: spec.Partitions, ReplicationFactor: rf, ConfigEntries: configs}, false)
 	created := err == nil
 	switch {

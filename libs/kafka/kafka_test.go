@@ -415,3 +415,37 @@ func TestSettingsValidate(t *testing.T) {
 		t.Fatalf("min ISR above RF: %v", err)
 	}
 }
+
+// Settings that would create a topic the check refuses are refused before
+// the topic is made, and nothing is created.
+func TestEnsureTopicRefusesToCreateAnUnsafeTopic(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	bs := mockBrokers(t, "", 3, "sums", 0, createResponse("sums", sarama.ErrNoError), topicConfigs("sums", "1", "false"))
+	_, err := EnsureTopic(ctx, quiet, []string{bs[0].Addr()}, TopicSpec{Name: "sums", Partitions: 3, MinInsyncReplicas: 1})
+	if !errors.Is(err, ErrUnsafeTopic) || !strings.Contains(err.Error(), "creating") {
+		t.Fatalf("min ISR 1 asked for on 3 brokers: %v", err)
+	}
+	for _, b := range bs {
+		if n := requests(b, "CreateTopicsRequest"); n != 0 {
+			t.Fatalf("%d CreateTopics requests, want none", n)
+		}
+	}
+}
+
+// SetUpTopic returns what retrying cannot fix, for the service to stop on,
+// and records the topic it found.
+func TestSetUpTopicStopsOnAnErrorRetryingCannotFix(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b := mockCluster(t, "", "sums", 3, createResponse("sums", sarama.ErrInvalidReplicationFactor))
+	k := Settings{Brokers: []string{b.Addr()}, Topic: "sums", Partitions: 3, ReplicationFactor: 3}
+	if err := k.SetUpTopic(ctx, quiet, NewTopicMetrics(prometheus.NewRegistry())); !errors.Is(err, sarama.ErrInvalidReplicationFactor) {
+		t.Fatalf("invalid replication factor: %v", err)
+	}
+	b = mockCluster(t, "", "sums", 3, createResponse("sums", sarama.ErrNoError))
+	k.Brokers, k.ReplicationFactor = []string{b.Addr()}, 0
+	if err := k.SetUpTopic(ctx, quiet, NewTopicMetrics(prometheus.NewRegistry())); err != nil {
+		t.Fatalf("a sound topic: %v", err)
+	}
+}

@@ -46,6 +46,9 @@ type Topic struct {
 	UncleanElection   bool
 	Brokers           int // in the cluster
 	Created           bool
+	// Checked: its configuration was read (min ISR, unclean election); false
+	// when the principal may not describe it.
+	Checked bool
 	// Unsafe names why the topic cannot keep an acknowledged event through
 	// the loss of one broker (empty when it can, or when the cluster has
 	// fewer than 3 brokers and nothing better is possible).
@@ -110,6 +113,7 @@ func describe(admin sarama.ClusterAdmin, brokers int, name string, md *sarama.To
 		return t, fmt.Errorf("describe the configuration of %q: %w", name, err)
 	}
 	t.MinInsyncReplicas = 1 // the broker default
+	t.Checked = true
 	for _, e := range entries {
 		switch e.Name {
 		case "min.insync.replicas":
@@ -168,6 +172,9 @@ func (m *TopicMetrics) Observe(t Topic) {
 		return
 	}
 	m.rf.WithLabelValues(t.Name).Set(float64(t.ReplicationFactor))
+	if !t.Checked {
+		return // what could not be read is not exported as if it were 0 or safe
+	}
 	m.minISR.WithLabelValues(t.Name).Set(float64(t.MinInsyncReplicas))
 	unsafe := 0.0
 	if t.Unsafe != "" {
