@@ -5,12 +5,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
 func TestProbeExitStatus(t *testing.T) {
-	status := http.StatusOK
+	var status atomic.Int32 // the /slow handler of one case may still run during the next
+	status.Store(http.StatusOK)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
 			select {
@@ -18,7 +20,7 @@ func TestProbeExitStatus(t *testing.T) {
 			case <-r.Context().Done():
 			}
 		}
-		w.WriteHeader(status)
+		w.WriteHeader(int(status.Load()))
 	}))
 	defer srv.Close()
 	closed := httptest.NewServer(http.NotFoundHandler())
@@ -42,7 +44,7 @@ func TestProbeExitStatus(t *testing.T) {
 		{"two URLs are a usage error", http.StatusOK, []string{srv.URL, srv.URL}, 2, "usage"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status = tc.status
+			status.Store(int32(tc.status))
 			var stderr strings.Builder
 			start := time.Now()
 			got := runProbe("svc", tc.args, &stderr)
