@@ -45,12 +45,7 @@ func NewGRPCServerMetrics(reg prometheus.Registerer) *grpcprom.ServerMetrics {
 type HTTPMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	routes   sync.Map // route template -> routeMetrics
-}
-
-type routeMetrics struct {
-	requests *prometheus.CounterVec
-	duration prometheus.ObserverVec
+	routes   sync.Map // *mux.Route -> its instrumented handler
 }
 
 // NewHTTPMetrics registers the REST metrics on reg.
@@ -68,26 +63,31 @@ func NewHTTPMetrics(reg prometheus.Registerer) *HTTPMetrics {
 }
 
 // Middleware instruments a gorilla/mux router (use with router.Use), by the
-// template of the route that matched.
+// template of the route that matched. mux calls it on every request, so the
+// instrumented handler (promhttp checks its metrics' labels when it wraps)
+// is made once per route and reused: a route always serves one handler.
 func (m *HTTPMetrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		route := "unmatched"
-		if cr := mux.CurrentRoute(r); cr != nil {
+		cr := mux.CurrentRoute(r)
+		if cr == nil {
+			m.instrument("unmatched", next).ServeHTTP(w, r)
+			return
+		}
+		h, ok := m.routes.Load(cr)
+		if !ok {
+			route := "unmatched"
 			if tpl, err := cr.GetPathTemplate(); err == nil {
 				route = tpl
 			}
+			h, _ = m.routes.LoadOrStore(cr, m.instrument(route, next))
 		}
-		rm := m.route(route)
-		promhttp.InstrumentHandlerCounter(rm.requests, promhttp.InstrumentHandlerDuration(rm.duration, next)).ServeHTTP(w, r)
+		h.(http.Handler).ServeHTTP(w, r)
 	})
 }
 
-// route returns the metrics curried with the route label, made once a route.
-func (m *HTTPMetrics) route(route string) routeMetrics {
-	if rm, ok := m.routes.Load(route); ok {
-		return rm.(routeMetrics)
-	}
+// instrument wraps next with the metrics curried with the route label.
+func (m *HTTPMetrics) instrument(route string, next http.Handler) http.Handler {
 	l := prometheus.Labels{"route": route}
-	rm, _ := m.routes.LoadOrStore(route, routeMetrics{requests: m.requests.MustCurryWith(l), duration: m.duration.MustCurryWith(l)})
-	return rm.(routeMetrics)
+	return promhttp.InstrumentHandlerCounter(m.requests.MustCurryWith(l),
+		promhttp.InstrumentHandlerDuration(m.duration.MustCurryWith(l), next))
 }
