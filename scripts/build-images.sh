@@ -266,6 +266,25 @@ js_deps() { # pkg
 		--no-replaces --no-enhances "$1" 2>/dev/null | awk '/^(libjs|fonts|node)-/ {print $1}' | sort -u
 }
 
+# finish_debian_image completes a FROM scratch image of Debian binaries staged in $ctx/rootfs:
+# their library closure, the httpprobe health check, passwd files; builds it from
+# deploy/images/<name>/Dockerfile, checks the binary starts, and drops the image it replaces.
+#   finish_debian_image NAME TAG VERSION DIGEST CTX OLD_ID T0 BINARY...
+finish_debian_image() {
+	local name=$1 tag=$2 version=$3 digest=$4 ctx=$5 old=$6 t0=$7
+	shift 7
+	local r="$ctx/rootfs"
+	lib_closure "$r" "$@"
+	static_go_build ./deploy/images/httpprobe "$r/bin/httpprobe"
+	passwd_files "$r"
+	docker build -q -f "deploy/images/$name/Dockerfile" -t "$tag" \
+		--label "org.opencontainers.image.version=$version" --label "$INPUTS_LABEL=$digest" "$ctx" >/dev/null
+	docker run --rm "$tag" --version >/dev/null 2>&1 ||
+		{ log "$name in $tag does not start"; docker rmi "$tag" >/dev/null; exit 1; }
+	drop_old "$old"
+	report "$tag" $((SECONDS - t0))
+}
+
 build_prometheus() {
 	local digest
 	digest="$(inputs_digest deploy/images/prometheus/* deploy/images/httpprobe/*.go libs/service/probe.go)"
@@ -288,15 +307,8 @@ build_prometheus() {
 	done
 	cp -rL "$web/static/vendor/bootstrap4-glyphicons/fonts" "$r/usr/share/prometheus/web/static/vendor/bootstrap4-glyphicons/"
 	cp -a "$deb/etc/prometheus/consoles" "$deb/etc/prometheus/console_libraries" "$r/usr/share/prometheus/"
-	lib_closure "$r" "$r/bin/prometheus" "$r/bin/promtool"
-	static_go_build ./deploy/images/httpprobe "$r/bin/httpprobe"
-	passwd_files "$r"
-	docker build -q -f deploy/images/prometheus/Dockerfile -t "$PROMETHEUS_TAG" \
-		--label "org.opencontainers.image.version=$PROMETHEUS_VERSION" --label "$INPUTS_LABEL=$digest" "$ctx" >/dev/null
-	docker run --rm "$PROMETHEUS_TAG" --version >/dev/null 2>&1 ||
-		{ log "prometheus in $PROMETHEUS_TAG does not start"; docker rmi "$PROMETHEUS_TAG" >/dev/null; exit 1; }
-	drop_old "$old"
-	report "$PROMETHEUS_TAG" $((SECONDS - t0))
+	finish_debian_image prometheus "$PROMETHEUS_TAG" "$PROMETHEUS_VERSION" "$digest" "$ctx" "$old" "$t0" \
+		"$r/bin/prometheus" "$r/bin/promtool"
 }
 
 build_alertmanager() {
@@ -316,15 +328,8 @@ build_alertmanager() {
 	mkdir -p "$ui"
 	cp -a "$deb/usr/share/prometheus/alertmanager/no-ui/." "$ui/"
 	cp -a "$deb/usr/share/prometheus/alertmanager/"*.tmpl "$r/usr/share/prometheus/alertmanager/"
-	lib_closure "$r" "$r/bin/alertmanager" "$r/bin/amtool"
-	static_go_build ./deploy/images/httpprobe "$r/bin/httpprobe"
-	passwd_files "$r"
-	docker build -q -f deploy/images/alertmanager/Dockerfile -t "$ALERTMANAGER_TAG" \
-		--label "org.opencontainers.image.version=$ALERTMANAGER_VERSION" --label "$INPUTS_LABEL=$digest" "$ctx" >/dev/null
-	docker run --rm "$ALERTMANAGER_TAG" --version >/dev/null 2>&1 ||
-		{ log "alertmanager in $ALERTMANAGER_TAG does not start"; docker rmi "$ALERTMANAGER_TAG" >/dev/null; exit 1; }
-	drop_old "$old"
-	report "$ALERTMANAGER_TAG" $((SECONDS - t0))
+	finish_debian_image alertmanager "$ALERTMANAGER_TAG" "$ALERTMANAGER_VERSION" "$digest" "$ctx" "$old" "$t0" \
+		"$r/bin/alertmanager" "$r/bin/amtool"
 }
 
 ensure_docker
