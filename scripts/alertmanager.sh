@@ -23,9 +23,6 @@ PIDFILE="$RUN/alertmanager.pid"
 LOG="$RUN/alertmanager.log"
 CONF="$RUN/alertmanager.yml"
 
-log() { printf 'alertmanager.sh: %s\n' "$*"; }
-die() { printf 'alertmanager.sh: %s\n' "$*" >&2; exit 1; }
-
 NAME=alertmanager
 READY_TIMEOUT="${AM_READY_TIMEOUT:-30}"
 # shellcheck source=lib/daemon.sh

@@ -28,9 +28,6 @@ PIDFILE="$RUN/prometheus.pid"
 LOG="$RUN/prometheus.log"
 CONF="$RUN/prometheus.yml"
 
-log() { printf 'prometheus.sh: %s\n' "$*"; }
-die() { printf 'prometheus.sh: %s\n' "$*" >&2; exit 1; }
-
 NAME=prometheus
 READY_TIMEOUT="${PROM_READY_TIMEOUT:-60}"
 # shellcheck source=lib/daemon.sh

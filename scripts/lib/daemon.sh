@@ -1,7 +1,10 @@
 # Shared by scripts/prometheus.sh and scripts/alertmanager.sh: one local daemon
 # with a pid file, a log, and a /-/ready endpoint. The caller sets NAME (also
-# what its /proc cmdline must contain), BIN, LISTEN, PIDFILE, LOG,
-# READY_TIMEOUT (seconds), and defines log and die.
+# what its /proc cmdline must contain), BIN, LISTEN, PIDFILE, LOG and
+# READY_TIMEOUT (seconds) before sourcing this file.
+
+log() { printf '%s.sh: %s\n' "$NAME" "$*"; }
+die() { printf '%s.sh: %s\n' "$NAME" "$*" >&2; exit 1; }
 
 # daemon_running_pid prints the pid of the daemon started here, if it runs.
 daemon_running_pid() {
