@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/distsum/distsum/libs/config"
+	"github.com/distsum/distsum/libs/ratelog"
 )
 
 // App runs until its context ends.
@@ -45,7 +46,10 @@ func (o *Ops) Flags(s *config.Set, prefix, httpAddr, httpUsage string) {
 // NewLogger returns a JSON logger to stderr tagged with the service name,
 // and makes it the default.
 func NewLogger(name string, level slog.Level) *slog.Logger {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("service", name)
+	// Identical warnings and errors (a loop failing on a full disk) are
+	// written at most once a second, the next one with the count dropped.
+	h := ratelog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}), time.Second, slog.LevelWarn)
+	log := slog.New(h).With("service", name)
 	slog.SetDefault(log)
 	return log
 }
