@@ -169,6 +169,14 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	poolCfg.MaxConns = int32(opts.PoolSize)
 	connCfg := poolCfg.ConnConfig.Copy()
+	// A lock connection whose host vanished (no FIN) would hold its producer
+	// id, and block adoption, until the server's TCP keepalive gives up
+	// (2 h by default): ask the server to probe this session every few seconds.
+	for k, v := range map[string]string{"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_keepalives_count": "3"} {
+		if _, set := connCfg.RuntimeParams[k]; !set {
+			connCfg.RuntimeParams[k] = v
+		}
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: postgres: %w", err)
