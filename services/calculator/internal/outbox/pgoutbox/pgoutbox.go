@@ -406,6 +406,7 @@ func (s *Store) commit(batch []*appendReq) {
 			if !isUniqueViolation(err) || attempt == 5 {
 				break
 			}
+			s.log.Debug("outbox: another calculator recorded a request id of this batch meanwhile; retrying the batch", "err", err)
 		}
 		switch {
 		case errors.Is(err, ErrFenced):

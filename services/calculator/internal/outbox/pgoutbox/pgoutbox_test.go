@@ -41,12 +41,19 @@ func (c *countingObserver) ObserveCommit(batch, replays int, _ time.Duration, er
 	c.replays.Add(int64(replays))
 }
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var testLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// PGOUTBOX_DEBUG=1 shows the stores' logs (e.g. batches retried after a racing key).
+func init() {
+	if os.Getenv("PGOUTBOX_DEBUG") != "" {
+		testLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+}
 
 func open(t *testing.T, url string, opts Options) *Store {
 	t.Helper()
 	if opts.Logger == nil {
-		opts.Logger = quiet
+		opts.Logger = testLog
 	}
 	s, err := Open(context.Background(), url, opts)
 	if err != nil {
@@ -274,7 +281,7 @@ func testPublishBacklogAndPrune(t *testing.T, url string) {
 
 func testSecondHolderRefused(t *testing.T, url string) {
 	s := open(t, url, Options{ProducerID: "calc-one"})
-	_, err := Open(context.Background(), url, Options{ProducerID: "calc-one", Logger: quiet})
+	_, err := Open(context.Background(), url, Options{ProducerID: "calc-one", Logger: testLog})
 	if !errors.Is(err, outbox.ErrLocked) || !strings.Contains(err.Error(), `"calc-one"`) {
 		t.Fatalf("second open of the same producer id: %v, want ErrLocked naming the id", err)
 	}
@@ -403,7 +410,7 @@ func testKill9(t *testing.T, url string) {
 }
 
 func crashChild(url string) {
-	s, err := Open(context.Background(), url, Options{ProducerID: "calc-crash", Logger: quiet})
+	s, err := Open(context.Background(), url, Options{ProducerID: "calc-crash", Logger: testLog})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -463,7 +470,7 @@ func testAdoption(t *testing.T, url string) {
 	}
 	pub := &collector{}
 	drain := func(ctx context.Context, o *Orphan) bool {
-		r := relay.New(o, func() (relay.Publisher, error) { return pub, nil }, relay.Options{BatchSize: 100}, quiet, nil)
+		r := relay.New(o, func() (relay.Publisher, error) { return pub, nil }, relay.Options{BatchSize: 100}, testLog, nil)
 		return r.Drain(ctx)
 	}
 	runCtx, stop := context.WithCancel(ctx)
@@ -501,7 +508,7 @@ func testAdoption(t *testing.T, url string) {
 	back := func() *Store {
 		deadline := time.Now().Add(5 * time.Second)
 		for {
-			s, err := Open(ctx, url, Options{ProducerID: "calc-dead", Logger: quiet})
+			s, err := Open(ctx, url, Options{ProducerID: "calc-dead", Logger: testLog})
 			if err == nil {
 				return s
 			}
