@@ -5,6 +5,7 @@
 #   scripts/install-tools.sh all        # also ghz (gRPC load) and vegeta (HTTP load)
 #   scripts/install-tools.sh prometheus alertmanager grpcurl ghz vegeta   # pick steps
 #   scripts/install-tools.sh compose    # docker-compose 1.29 (Debian; deploy/compose, make test-compose)
+#   scripts/install-tools.sh postgres   # PostgreSQL server (Debian; the calculator's shared outbox)
 #
 # Go tools go to .cache/bin (git-ignored). Each step is skipped when its tool is already there.
 # Prometheus and Alertmanager are installed from Debian with their daemons prevented from
@@ -94,6 +95,12 @@ install_prometheus() { apt_daemon prometheus "prometheus --version" prometheus p
 # Debian names the server prometheus-alertmanager; amtool checks its configuration.
 install_alertmanager() { apt_daemon prometheus-alertmanager "prometheus-alertmanager --version" prometheus-alertmanager amtool; }
 
+# Debian's postgresql (15 on bookworm); its own cluster is not started: scripts/postgres.sh runs
+# one under .run/postgres. The server binaries are not on PATH: /usr/lib/postgresql/<v>/bin.
+pg_bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+pg_version() { "$(pg_bin_dir)/postgres" --version; }
+install_postgres() { apt_daemon postgresql pg_version "$(pg_bin_dir || true)/postgres" "$(pg_bin_dir || true)/initdb"; }
+
 # Debian's docker-compose 1.29 (Python); it talks to $DOCKER_HOST (scripts/docker-engine.sh), so
 # it pulls in no engine: --no-install-recommends keeps docker.io out.
 install_compose() {
@@ -137,7 +144,8 @@ for step in "${steps[@]}"; do
     ghz) go_tool ghz "github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}" ;;
     vegeta) go_tool vegeta "github.com/tsenart/vegeta/v12@${VEGETA_VERSION}" ;;
     compose) install_compose ;;
-    *) log "unknown step '$step' (known: prometheus alertmanager grpcurl ghz vegeta compose all)" >&2; exit 2 ;;
+    postgres) install_postgres ;;
+    *) log "unknown step '$step' (known: prometheus alertmanager grpcurl ghz vegeta compose postgres all)" >&2; exit 2 ;;
   esac
 done
 

@@ -26,6 +26,7 @@ import (
 	"github.com/distsum/distsum/libs/metrics"
 	"github.com/distsum/distsum/proto/calculatorpb"
 	"github.com/distsum/distsum/services/calculator/internal/outbox"
+	"github.com/distsum/distsum/services/calculator/internal/outbox/pgoutbox"
 	"github.com/distsum/distsum/services/calculator/internal/relay"
 	"github.com/distsum/distsum/services/calculator/internal/server"
 )
@@ -34,8 +35,9 @@ import (
 type App struct {
 	cfg     Config
 	log     *slog.Logger
-	store   *outbox.Store
+	store   outbox.Backend
 	relay   *relay.Relay
+	adopt   Adoption
 	grpc    *GRPC
 	ops     *http.Server
 	checker *health.Checker
@@ -48,11 +50,22 @@ type GRPC struct {
 	Health *grpchealth.Server
 }
 
-// ProvideOutbox opens the outbox and exposes its metrics.
-func ProvideOutbox(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*outbox.Store, func(), error) {
-	s, err := outbox.Open(filepath.Join(cfg.DataDir, "outbox.db"), outbox.Options{
-		ProducerID: cfg.ProducerID, Metrics: outbox.NewCommitMetrics(reg), Logger: log,
-	})
+// ProvideOutbox opens the configured outbox and exposes its metrics.
+func ProvideOutbox(ctx context.Context, cfg Config, reg prometheus.Registerer, log *slog.Logger) (outbox.Backend, func(), error) {
+	var s outbox.Backend
+	var err error
+	switch cfg.Outbox {
+	case OutboxPostgres:
+		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		s, err = pgoutbox.Open(octx, cfg.PostgresURL, pgoutbox.Options{
+			ProducerID: cfg.ProducerID, Metrics: outbox.NewCommitMetrics(reg), Registerer: reg, Logger: log,
+		})
+	default:
+		s, err = outbox.Open(filepath.Join(cfg.DataDir, "outbox.db"), outbox.Options{
+			ProducerID: cfg.ProducerID, Metrics: outbox.NewCommitMetrics(reg), Logger: log,
+		})
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -65,13 +78,33 @@ func ProvideOutbox(cfg Config, reg prometheus.Registerer, log *slog.Logger) (*ou
 }
 
 // ProvideRelay builds the outbox-to-Kafka relay.
-func ProvideRelay(cfg Config, store *outbox.Store, reg prometheus.Registerer, log *slog.Logger) *relay.Relay {
+func ProvideRelay(cfg Config, store outbox.Backend, m *relay.Metrics, log *slog.Logger) *relay.Relay {
 	newPub := relay.KafkaPublisherFactory(cfg.Kafka.Brokers, cfg.Kafka.Topic, "calculator-"+store.ProducerID())
-	return relay.New(store, newPub, relay.Options{BatchSize: cfg.RelayBatch}, log.With("component", "relay"), relay.NewMetrics(reg))
+	return relay.New(store, newPub, relay.Options{BatchSize: cfg.RelayBatch}, log.With("component", "relay"), m)
+}
+
+// Adoption runs until ctx ends, publishing orphaned producers' backlogs.
+type Adoption func(ctx context.Context)
+
+// ProvideAdoption is, for the shared PostgreSQL outbox, the loop that
+// publishes dead instances' stranded events: a relay bound to the orphaned
+// producer id drains its backlog (nil for SQLite, whose outbox only its own
+// process can read).
+func ProvideAdoption(cfg Config, store outbox.Backend, m *relay.Metrics, log *slog.Logger) Adoption {
+	pg, ok := store.(*pgoutbox.Store)
+	if !ok {
+		return nil
+	}
+	drain := func(ctx context.Context, o *pgoutbox.Orphan) bool {
+		newPub := relay.KafkaPublisherFactory(cfg.Kafka.Brokers, cfg.Kafka.Topic, "calculator-"+o.ProducerID())
+		return relay.New(o, newPub, relay.Options{BatchSize: cfg.RelayBatch},
+			log.With("component", "relay", "adopted_producer", o.ProducerID()), m).Drain(ctx)
+	}
+	return func(ctx context.Context) { pg.RunAdoption(ctx, cfg.AdoptInterval, drain) }
 }
 
 // ProvideCalculatorService is the Add implementation on the outbox.
-func ProvideCalculatorService(store *outbox.Store, log *slog.Logger) calculatorpb.CalculatorServiceServer {
+func ProvideCalculatorService(store outbox.Backend, log *slog.Logger) calculatorpb.CalculatorServiceServer {
 	return server.New(store, log)
 }
 
@@ -106,7 +139,7 @@ func ProvideGRPC(svc calculatorpb.CalculatorServiceServer, reg *prometheus.Regis
 // not gating: while the broker is away Adds still become durable in the
 // outbox, so a Kafka outage must not pull every calculator out of its
 // Service.
-func ProvideChecks(ctx context.Context, cfg Config, store *outbox.Store) health.Checks {
+func ProvideChecks(ctx context.Context, cfg Config, store outbox.Backend) health.Checks {
 	return health.Checks{
 		Gate:   map[string]health.Check{"outbox": store.Ping},
 		Report: map[string]health.Check{"kafka": cfg.Kafka.ReadyCheck(ctx)},
@@ -114,8 +147,8 @@ func ProvideChecks(ctx context.Context, cfg Config, store *outbox.Store) health.
 }
 
 // NewApp assembles the application.
-func NewApp(cfg Config, log *slog.Logger, store *outbox.Store, r *relay.Relay, g *GRPC, ops *http.Server, checker *health.Checker, topic *kafka.TopicMetrics) *App {
-	return &App{cfg: cfg, log: log, store: store, relay: r, grpc: g, ops: ops, checker: checker, topic: topic}
+func NewApp(cfg Config, log *slog.Logger, store outbox.Backend, r *relay.Relay, adopt Adoption, g *GRPC, ops *http.Server, checker *health.Checker, topic *kafka.TopicMetrics) *App {
+	return &App{cfg: cfg, log: log, store: store, relay: r, adopt: adopt, grpc: g, ops: ops, checker: checker, topic: topic}
 }
 
 // Run serves until ctx ends, then shuts down in order: stop taking calls and
@@ -143,6 +176,12 @@ func (a *App) Run(ctx context.Context) error {
 		a.relay.Run(ctx)
 		return nil
 	})
+	if a.adopt != nil {
+		g.Go("adopt", func(ctx context.Context) error {
+			a.adopt(ctx)
+			return nil
+		})
+	}
 	g.Go("prune", func(ctx context.Context) error {
 		lifecycle.Every(ctx, time.Minute, func() { a.prune(ctx) })
 		return nil
@@ -153,7 +192,7 @@ func (a *App) Run(ctx context.Context) error {
 	})
 	g.HTTP(a.ops, httpLis)
 	a.log.Info("calculator started", "grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String(),
-		"producer_id", a.store.ProducerID(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic)
+		"outbox", a.cfg.Outbox, "producer_id", a.store.ProducerID(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic)
 	err = g.Run()
 	a.log.Info("calculator stopped")
 	return err

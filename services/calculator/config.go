@@ -2,11 +2,19 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/distsum/distsum/libs/config"
 	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/service"
+	"github.com/distsum/distsum/services/calculator/internal/outbox/pgoutbox"
+)
+
+// Outbox backends.
+const (
+	OutboxSQLite   = "sqlite"
+	OutboxPostgres = "postgres"
 )
 
 // Config is the calculator's configuration, from flags or environment.
@@ -15,6 +23,9 @@ type Config struct {
 	Kafka          kafka.Settings
 	GRPCAddr       string
 	DataDir        string
+	Outbox         string // "sqlite" or "postgres"
+	PostgresURL    string
+	AdoptInterval  time.Duration
 	ProducerID     string
 	RelayBatch     int
 	Retention      time.Duration
@@ -29,7 +40,10 @@ func LoadConfig(args []string) (Config, error) {
 	c.Kafka.Flags(s)
 	s.StringVar(&c.GRPCAddr, "grpc-addr", "CALCULATOR_GRPC_ADDR", ":9090", "gRPC listen address")
 	s.StringVar(&c.DataDir, "data-dir", "CALCULATOR_DATA_DIR", "data/calculator", "directory of the outbox database")
-	s.StringVar(&c.ProducerID, "producer-id", "CALCULATOR_PRODUCER_ID", "", "identity of this instance when its outbox is created (default: random)")
+	s.StringVar(&c.Outbox, "outbox", "CALCULATOR_OUTBOX", OutboxSQLite, "outbox backend: sqlite (embedded, one instance per outbox) or postgres (shared by several instances)")
+	s.StringVar(&c.PostgresURL, "postgres-url", "CALCULATOR_POSTGRES_URL", pgoutbox.DefaultURL, "PostgreSQL database of the postgres outbox (libpq URL or DSN)")
+	s.DurationVar(&c.AdoptInterval, "adopt-interval", "CALCULATOR_ADOPT_INTERVAL", 5*time.Second, "postgres outbox: how often to look for dead instances' unpublished events to publish")
+	s.StringVar(&c.ProducerID, "producer-id", "CALCULATOR_PRODUCER_ID", "", "identity of this instance (sqlite: when its outbox is created; postgres: held while running) (default: random)")
 	s.IntVar(&c.RelayBatch, "relay-batch", "CALCULATOR_RELAY_BATCH", 500, "events per publish")
 	s.DurationVar(&c.Retention, "outbox-retention", "CALCULATOR_OUTBOX_RETENTION", time.Hour, "how long published events stay in the outbox")
 	s.DurationVar(&c.IdempotencyTTL, "idempotency-ttl", "CALCULATOR_IDEMPOTENCY_TTL", 24*time.Hour, "how long a request_id is remembered")
@@ -39,6 +53,17 @@ func LoadConfig(args []string) (Config, error) {
 	c.DataDir = service.DataDir(c.DataDir)
 	if err := c.Kafka.Validate(); err != nil {
 		return c, err
+	}
+	switch c.Outbox {
+	case OutboxSQLite, OutboxPostgres:
+	default:
+		return c, fmt.Errorf("outbox %q: want %s or %s", c.Outbox, OutboxSQLite, OutboxPostgres)
+	}
+	if c.Outbox == OutboxPostgres && c.PostgresURL == "" {
+		return c, errors.New("the postgres outbox needs a database URL")
+	}
+	if c.AdoptInterval <= 0 {
+		return c, errors.New("adopt interval must be positive")
 	}
 	if c.RelayBatch < 1 {
 		return c, errors.New("relay batch must be positive")

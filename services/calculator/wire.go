@@ -12,6 +12,7 @@ import (
 
 	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/service"
+	"github.com/distsum/distsum/services/calculator/internal/relay"
 )
 
 // InitializeApp wires the calculator. Regenerate wire_gen.go with
@@ -22,7 +23,7 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 		wire.FieldsOf(new(Config), "Ops"),
 		kafka.NewTopicMetrics,
 		wire.Bind(new(http.Handler), new(*mux.Router)),
-		ProvideChecks, ProvideOutbox, ProvideRelay, ProvideCalculatorService, ProvideGRPC, NewApp,
+		ProvideChecks, ProvideOutbox, relay.NewMetrics, ProvideRelay, ProvideAdoption, ProvideCalculatorService, ProvideGRPC, NewApp,
 	)
 	return nil, nil, nil
 }

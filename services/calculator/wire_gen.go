@@ -11,6 +11,7 @@ import (
 	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/metrics"
 	"github.com/distsum/distsum/libs/service"
+	"github.com/distsum/distsum/services/calculator/internal/relay"
 	"log/slog"
 )
 
@@ -20,20 +21,22 @@ import (
 // `make generate` after changing the providers.
 func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
 	registry := metrics.NewRegistry()
-	store, cleanup, err := ProvideOutbox(cfg, registry, log)
+	backend, cleanup, err := ProvideOutbox(ctx, cfg, registry, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	relay := ProvideRelay(cfg, store, registry, log)
-	calculatorServiceServer := ProvideCalculatorService(store, log)
+	relayMetrics := relay.NewMetrics(registry)
+	relayRelay := ProvideRelay(cfg, backend, relayMetrics, log)
+	adoption := ProvideAdoption(cfg, backend, relayMetrics, log)
+	calculatorServiceServer := ProvideCalculatorService(backend, log)
 	grpc := ProvideGRPC(calculatorServiceServer, registry, log)
 	ops := cfg.Ops
-	checks := ProvideChecks(ctx, cfg, store)
+	checks := ProvideChecks(ctx, cfg, backend)
 	checker := service.NewChecker(checks, registry)
 	router := service.NewOpsRouter(registry, checker)
 	server := service.NewHTTPServer(ops, router)
 	topicMetrics := kafka.NewTopicMetrics(registry)
-	app := NewApp(cfg, log, store, relay, grpc, server, checker, topicMetrics)
+	app := NewApp(cfg, log, backend, relayRelay, adoption, grpc, server, checker, topicMetrics)
 	return app, func() {
 		cleanup()
 	}, nil

@@ -44,13 +44,13 @@ func (m *CommitMetrics) ObserveCommit(batch, replays int, d time.Duration, err e
 
 // backlogCollector reads the backlog from the database at scrape time.
 type backlogCollector struct {
-	store      *Store
+	store      Backlogger
 	count, age *prometheus.Desc
 }
 
 // RegisterBacklogMetrics exposes outbox_backlog_events and
 // outbox_oldest_pending_age_seconds, read from the store on each scrape.
-func RegisterBacklogMetrics(reg prometheus.Registerer, s *Store) {
+func RegisterBacklogMetrics(reg prometheus.Registerer, s Backlogger) {
 	reg.MustRegister(&backlogCollector{
 		store: s,
 		count: prometheus.NewDesc("outbox_backlog_events", "Events accepted but not yet acknowledged by Kafka.", nil, nil),

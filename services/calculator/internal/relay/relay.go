@@ -68,7 +68,14 @@ func New(src Source, newPub NewPublisher, opts Options, log *slog.Logger, m *Met
 
 // Run publishes until ctx ends. A batch in flight when ctx ends is finished
 // (published and marked) before Run returns.
-func (r *Relay) Run(ctx context.Context) {
+func (r *Relay) Run(ctx context.Context) { r.loop(ctx, false) }
+
+// Drain publishes until the source has nothing pending and reports whether
+// it got there before ctx ended. A calculator adopting another producer's
+// orphaned backlog drains it, then lets the producer go.
+func (r *Relay) Drain(ctx context.Context) bool { return r.loop(ctx, true) }
+
+func (r *Relay) loop(ctx context.Context, drain bool) bool {
 	var pub Publisher
 	defer func() {
 		if pub != nil {
@@ -101,6 +108,9 @@ func (r *Relay) Run(ctx context.Context) {
 			continue
 		}
 		if len(events) == 0 {
+			if drain {
+				return true
+			}
 			r.wait(ctx)
 			continue
 		}
@@ -125,6 +135,7 @@ func (r *Relay) Run(ctx context.Context) {
 			r.m.duration.Observe(time.Since(start).Seconds())
 		}
 	}
+	return false
 }
 
 func (r *Relay) wait(ctx context.Context) {

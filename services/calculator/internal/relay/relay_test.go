@@ -141,3 +141,40 @@ func TestUnmarkedBatchIsPublishedAgainWithTheSameIdentity(t *testing.T) {
 		}
 	}
 }
+
+// Drain publishes the whole backlog through publish failures, then returns
+// (true) instead of waiting for more; an ended context returns false.
+func TestDrainPublishesTheBacklogAndReturns(t *testing.T) {
+	store := openStore(t)
+	ctx := context.Background()
+	for i := 1; i <= 23; i++ {
+		if _, err := store.Append(ctx, outbox.Entry{Num1: int64(i), Sum: int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var acked []sumevent.Event
+	failNext := 2
+	pub := recordingPublisher{&mu, &acked, &failNext}
+	r := New(store, func() (Publisher, error) { return pub, nil }, Options{BatchSize: 5, MaxBackoff: 10 * time.Millisecond}, quiet(), nil)
+	if !r.Drain(ctx) {
+		t.Fatal("Drain did not finish")
+	}
+	if n, _, _ := store.Backlog(ctx); n != 0 || len(acked) != 23 {
+		t.Fatalf("after Drain: backlog %d, published %d, want 0 and 23", n, len(acked))
+	}
+	for i, e := range acked {
+		if e.Sequence != uint64(i+1) {
+			t.Fatalf("published out of order at %d: %+v", i, e)
+		}
+	}
+	if _, err := store.Append(ctx, outbox.Entry{Num1: 1, Sum: 1}); err != nil {
+		t.Fatal(err)
+	}
+	failNext = 1 << 30
+	stopped, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if r.Drain(stopped) {
+		t.Fatal("Drain reported done while the broker refused every batch")
+	}
+}
