@@ -111,9 +111,12 @@ test-k8s:
 	scripts/install-strimzi-crds.sh >/dev/null
 	CI=$${CI:-true} $(GO) test -count=1 ./deploy/k8s/
 
-# Real Kafka brokers (Maven Central jars) and the Bazel-built service binaries.
+# Real Kafka brokers (Maven Central jars), a real PostgreSQL server (Debian's,
+# started per test by the test kit) and the Bazel-built service binaries.
 test-integration: bazel-bootstrap
-	tools/bazel/test-external.sh //tests/integration:integration_test //tests/testkit:testkit_test
+	scripts/install-tools.sh postgres
+	tools/bazel/test-external.sh //tests/integration:integration_test //tests/testkit:testkit_test \
+	  //services/calculator/internal/outbox/pgoutbox:pgoutbox_test
 
 # Brings the system up if it is not, drives traffic, and checks every dashboard
 # query returns data from the real Prometheus, which must list the Alertmanager
