@@ -54,6 +54,7 @@ type plan struct {
 	drain, soak                 int64
 	soakMax                     time.Duration
 	benchtime                   string
+	search                      int // open-loop runs to find the highest sustainable rate
 }
 
 var (
@@ -65,13 +66,13 @@ func plans(s settings) plan {
 	switch {
 	case s.quick:
 		return plan{mode: "quick", warm: 300 * time.Millisecond, closed: 2 * time.Second, ceiling: time.Second, open: 2 * time.Second,
-			get: 2 * time.Second, profile: 2, drain: 3000, soak: 2000, soakMax: 30 * time.Second, benchtime: "300x"}
+			get: 2 * time.Second, profile: 2, drain: 3000, soak: 2000, soakMax: 30 * time.Second, benchtime: "300x", search: 2}
 	case s.long:
 		return plan{mode: "long", warm: 2 * time.Second, closed: 30 * time.Second, ceiling: 10 * time.Second, open: 30 * time.Second,
-			get: 20 * time.Second, profile: 20, drain: 1_000_000, soak: 10_000_000, soakMax: 4 * time.Hour, benchtime: "5s"}
+			get: 20 * time.Second, profile: 20, drain: 1_000_000, soak: 10_000_000, soakMax: 4 * time.Hour, benchtime: "5s", search: 5}
 	default:
 		return plan{mode: "default", warm: 2 * time.Second, closed: 12 * time.Second, ceiling: 6 * time.Second, open: 12 * time.Second,
-			get: 8 * time.Second, profile: 10, drain: 200_000, soak: 300_000, soakMax: 150 * time.Second, benchtime: "3s"}
+			get: 8 * time.Second, profile: 10, drain: 200_000, soak: 500_000, soakMax: 150 * time.Second, benchtime: "3s", search: 3}
 	}
 }
 
@@ -299,21 +300,32 @@ func bench(ctx context.Context, s settings) (*report.Results, error) {
 		}
 		waitCounted("open loop")
 	}
-	peak := 0.0
-	for _, c := range r.Closed {
-		peak = max(peak, c.PerS)
+	// The highest sustainable rate: bisect between the highest sustainable
+	// rate so far and the lowest that was not (or the closed-loop peak).
+	lo, hi := bestFixed, 0.0
+	for _, o := range r.Open {
+		if !o.Sustainable && o.Rate > lo && (hi == 0 || o.Rate < hi) {
+			hi = o.Rate
+		}
 	}
-	for _, f := range []float64{0.9, 0.75, 0.6} {
-		rate := math.Round(peak*f/50) * 50
-		if rate <= bestFixed || ctx.Err() != nil {
+	if hi == 0 {
+		for _, c := range r.Closed {
+			hi = max(hi, c.PerS)
+		}
+	}
+	for try := 0; try < p.search && ctx.Err() == nil; try++ {
+		rate := math.Round((lo+hi)/2/50) * 50
+		if rate <= lo || rate >= hi {
 			break
 		}
 		o := calc.openLoop(ctx, totals, rate, p.open)
-		slog.Info("open loop (search)", "rate", rate, "achieved", int(o.Achieved), "p99_ms", o.Latency.P99, "sustainable", o.Sustainable)
+		slog.Info("open loop (search)", "rate", rate, "achieved", int(o.Achieved), "p99_ms", o.Latency.P99, "e2e_p99_ms", o.E2E.P99, "sustainable", o.Sustainable)
 		r.Open = append(r.Open, o)
 		waitCounted("open loop")
 		if o.Sustainable {
-			break
+			lo = rate
+		} else {
+			hi = rate
 		}
 	}
 	sortOpen(r.Open)
