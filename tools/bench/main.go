@@ -506,7 +506,9 @@ func drain(ctx context.Context, s settings, p plan, calc *target, totals *totals
 	}
 	slog.Info("drain: broker stopped, accumulating", "events", p.drain)
 	t0 := time.Now()
-	c := calc.closedLoop(ctx, 256, 0, 0, p.drain)
+	actx, cancel := context.WithTimeout(ctx, 15*time.Minute) // a calculator refusing Adds ends the step
+	c := calc.closedLoop(actx, 256, 0, 0, p.drain)
+	cancel()
 	if int64(c.N) < p.drain {
 		return nil, fmt.Errorf("only %d of %d Adds acknowledged with the broker stopped (%d errors)", c.N, p.drain, c.Errors)
 	}

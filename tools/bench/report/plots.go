@@ -3,7 +3,9 @@ package report
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -40,6 +42,7 @@ func plotThroughput(path string, r *Results) error {
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Legend.Top = true
+	p.Legend.Left = true
 	var args []any
 	for _, s := range []struct {
 		name string
@@ -67,7 +70,7 @@ func plotLatencyByRate(path string, r *Results) error {
 	p.X.Label.Text = "arrival rate (Adds/s)"
 	p.Y.Label.Text = "latency (ms, log)"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = tickets125{}
 	p.Legend.Top = true
 	p.Legend.Left = true
 	pick := []struct {
@@ -99,7 +102,7 @@ func plotE2ECDF(path string, r *Results) error {
 	p.X.Label.Text = "latency (ms, log)"
 	p.Y.Label.Text = "fraction of Adds"
 	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.X.Tick.Marker = tickets125{}
 	p.Y.Min, p.Y.Max = 0, 1
 	p.Legend.Top = false
 	p.Legend.Left = false
@@ -124,4 +127,20 @@ func plotE2ECDF(path string, r *Results) error {
 		return err
 	}
 	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+}
+
+// tickets125 labels a log axis at 1, 2 and 5 times each power of ten, so a
+// range within one decade still gets labels.
+type tickets125 struct{}
+
+func (tickets125) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	for dec := math.Pow(10, math.Floor(math.Log10(lo))); dec <= hi; dec *= 10 {
+		for _, m := range []float64{1, 2, 5} {
+			if v := m * dec; v >= lo && v <= hi {
+				ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
+			}
+		}
+	}
+	return ticks
 }

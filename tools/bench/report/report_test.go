@@ -139,3 +139,13 @@ func TestQuantileIsNearestRank(t *testing.T) {
 		t.Fatalf("%+v", l)
 	}
 }
+
+func TestLogTicksLabelEachDecadeAt125(t *testing.T) {
+	var got []string
+	for _, tk := range (tickets125{}).Ticks(3, 600) {
+		got = append(got, tk.Label)
+	}
+	if want := "5 10 20 50 100 200 500"; strings.Join(got, " ") != want {
+		t.Fatalf("ticks %v, want %s", got, want)
+	}
+}
