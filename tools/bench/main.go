@@ -536,7 +536,8 @@ func drain(ctx context.Context, s settings, p plan, calc *target, totals *totals
 			d.FirstCountedS = round2(first.Sub(ready).Seconds())
 			d.DrainS = round2(now.Sub(first).Seconds())
 			d.FromReadyS = round2(now.Sub(ready).Seconds())
-			d.EventsPerS = math.Round(float64(d.Events) / max(now.Sub(first).Seconds(), 0.001))
+			// Progress is polled every 20 ms: a drain shorter than that is not resolved.
+			d.EventsPerS = math.Round(float64(d.Events) / max(now.Sub(first).Seconds(), 0.02))
 			break
 		}
 		if now.After(deadline) || ctx.Err() != nil {

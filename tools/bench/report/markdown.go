@@ -82,7 +82,11 @@ func Markdown(r *Results) string {
 		w("## Drain\n\n")
 		w("%d Adds accepted with the broker stopped (%.1f s), then the broker started (%.1f s to ready). ", d.Events, d.AccumulateS, d.BrokerStartS)
 		w("Totals' count first moved %.1f s after the broker was ready (the relay's retry backoff, reconnects, the consumer group's rejoin); ", d.FirstCountedS)
-		w("from there every event was counted in %.2f s: **%.0f events/s** (%.1f s from broker ready).\n\n", d.DrainS, d.EventsPerS, d.FromReadyS)
+		w("from there every event was counted in %.2f s: **%.0f events/s** (%.1f s from broker ready).", d.DrainS, d.EventsPerS, d.FromReadyS)
+		if d.DrainS < 1 {
+			w(" A drain under a second is too short to measure well (progress is polled every 20 ms): use the default or long mode.")
+		}
+		w("\n\n")
 	}
 	if t := r.TotalGet; t != nil {
 		w("## GET /total\n\n")
