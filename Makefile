@@ -154,6 +154,14 @@ go-test:
 	$(GO) test -count=1 -p 1 -timeout 30m ./tests/testkit/... ./tests/integration/...
 	E2E=1 $(GO) test -count=1 -p 1 -timeout 60m ./tests/e2e/... ./tests/compose/...
 
+# Measured speed against a fresh system it starts and stops itself (make up's
+# ports must be free): report.md, report.json, plots and profiles in
+# .run/bench/<time>/ (.run/bench/latest). BENCH_LONG=1: long mode;
+# BENCH_QUICK=1: seconds per step, to check the harness.
+.PHONY: bench
+bench:
+	scripts/bench.sh
+
 # Reproducible OCI images (tarball, OCI layout, digest) and loading them into
 # the engine at $$DOCKER_HOST.
 images: bazel-bootstrap

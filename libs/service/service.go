@@ -32,13 +32,18 @@ type Ops struct {
 	HTTPAddr        string
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
+	// PProf serves net/http/pprof under /debug/pprof/ on HTTPAddr (off by
+	// default: profiles reveal internals and cost CPU while taken).
+	PProf bool
 }
 
 // Flags defines the settings on s: -http-addr ($PREFIX_HTTP_ADDR),
-// -shutdown-timeout ($PREFIX_SHUTDOWN_TIMEOUT) and -log-level ($LOG_LEVEL).
+// -shutdown-timeout ($PREFIX_SHUTDOWN_TIMEOUT), -pprof ($PREFIX_PPROF) and
+// -log-level ($LOG_LEVEL).
 func (o *Ops) Flags(s *config.Set, prefix, httpAddr, httpUsage string) {
 	s.StringVar(&o.HTTPAddr, "http-addr", prefix+"_HTTP_ADDR", httpAddr, httpUsage)
 	s.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", prefix+"_SHUTDOWN_TIMEOUT", 15*time.Second, "grace period on SIGTERM")
+	s.BoolVar(&o.PProf, "pprof", prefix+"_PPROF", false, "serve net/http/pprof under /debug/pprof/ on the HTTP address")
 	o.LogLevel = slog.LevelInfo
 	s.TextVar(&o.LogLevel, "log-level", "LOG_LEVEL", "debug, info, warn or error")
 }
