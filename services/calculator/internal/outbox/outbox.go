@@ -92,9 +92,16 @@ type Store struct {
 	stopped chan struct{}
 }
 
+// appendReq is one request to the writer: an append, or (markUpTo > 0) a
+// MarkPublished. Marks go through the writer too: SQLite has one write lock,
+// which the writer holds almost all the time under load, so a mark on its
+// own connection waited out busy-handler sleeps (up to 100 ms each, seconds
+// in all) and the relay fell behind the Adds. Queued with the appends, a mark
+// shares their transaction and fsync.
 type appendReq struct {
-	entry Entry
-	done  chan appendResp
+	entry    Entry
+	markUpTo uint64
+	done     chan appendResp
 }
 
 type appendResp struct {
@@ -232,7 +239,11 @@ func (s *Store) Notify() <-chan struct{} { return s.notify }
 // that was seen before it returns the first event (Replayed) and records
 // nothing new. Append returns only after the commit is on disk.
 func (s *Store) Append(ctx context.Context, e Entry) (Result, error) {
-	req := &appendReq{entry: e, done: make(chan appendResp, 1)}
+	return s.submit(ctx, &appendReq{entry: e, done: make(chan appendResp, 1)})
+}
+
+// submit queues a request for the writer and waits for its commit.
+func (s *Store) submit(ctx context.Context, req *appendReq) (Result, error) {
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -285,8 +296,8 @@ func (s *Store) writer() {
 func (s *Store) commit(batch []*appendReq) {
 	start := time.Now()
 	results, replays, err := s.commitTx(batch)
-	if s.obs != nil {
-		s.obs.ObserveCommit(len(batch), replays, time.Since(start), err)
+	if n := len(batch) - marks(batch); s.obs != nil && n > 0 {
+		s.obs.ObserveCommit(n, replays, time.Since(start), err)
 	}
 	if err != nil {
 		s.log.Error("outbox commit failed", "batch", len(batch), "err", err)
@@ -298,12 +309,22 @@ func (s *Store) commit(batch []*appendReq) {
 		}
 		r.done <- results[i]
 	}
-	if err == nil && replays < len(batch) {
+	if err == nil && replays+marks(batch) < len(batch) {
 		select {
 		case s.notify <- struct{}{}:
 		default:
 		}
 	}
+}
+
+func marks(batch []*appendReq) int {
+	n := 0
+	for _, r := range batch {
+		if r.markUpTo > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
@@ -332,7 +353,12 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 	out := make([]appendResp, len(batch))
 	inBatch := make(map[string]sumevent.Event)
 	replays := 0
+	var markUpTo uint64
 	for i, r := range batch {
+		if r.markUpTo > 0 {
+			markUpTo = max(markUpTo, r.markUpTo)
+			continue
+		}
 		e := r.entry
 		if e.RequestID != "" {
 			prev, found := inBatch[e.RequestID]
@@ -377,6 +403,12 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 		}
 		out[i] = appendResp{res: Result{Event: ev}}
 	}
+	if markUpTo > 0 {
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE outbox_event SET published_at = ? WHERE sequence <= ? AND published_at IS NULL`, now, markUpTo); err != nil {
+			return nil, 0, fmt.Errorf("mark published: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, 0, err
 	}
@@ -414,13 +446,11 @@ func (s *Store) Pending(ctx context.Context, limit int) ([]sumevent.Event, error
 // MarkPublished records that every event up to and including seq was
 // acknowledged by the broker. Call it only after the acknowledgement.
 func (s *Store) MarkPublished(ctx context.Context, upTo uint64) error {
-	_, err := s.db.ExecContext(ctx,
-		`UPDATE outbox_event SET published_at = ? WHERE sequence <= ? AND published_at IS NULL`,
-		time.Now().UnixNano(), upTo)
-	if err != nil {
-		return fmt.Errorf("outbox: mark published: %w", err)
+	if upTo == 0 {
+		return nil
 	}
-	return nil
+	_, err := s.submit(ctx, &appendReq{markUpTo: upTo, done: make(chan appendResp, 1)})
+	return err
 }
 
 // Backlog reports how many events wait to be published and when the oldest
