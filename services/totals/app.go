@@ -23,6 +23,7 @@ import (
 // App is the running totals service.
 type App struct {
 	cfg      Config
+	replica  Replica
 	log      *slog.Logger
 	ledger   *ledger.Ledger
 	consumer *consumer.Consumer
@@ -45,34 +46,37 @@ func ProvideState(cfg Config, l *ledger.Ledger, log *slog.Logger) (*state.Store,
 }
 
 // ProvideConsumer builds the consumer; it joins the group when it runs.
-func ProvideConsumer(cfg Config, l *ledger.Ledger, st *state.Store, reg prometheus.Registerer, log *slog.Logger) *consumer.Consumer {
+func ProvideConsumer(cfg Config, r Replica, l *ledger.Ledger, st *state.Store, reg prometheus.Registerer, log *slog.Logger) *consumer.Consumer {
 	newGroup := func() (sarama.ConsumerGroup, error) {
-		return sarama.NewConsumerGroup(cfg.Kafka.Brokers, cfg.GroupID, kafka.ConsumerConfig("totals"))
+		return sarama.NewConsumerGroup(cfg.Kafka.Brokers, r.GroupID, kafka.ConsumerConfig("totals-"+r.ID))
 	}
 	offsets := consumer.NewBrokerOffsets(func() (sarama.Client, error) {
 		return sarama.NewClient(cfg.Kafka.Brokers, kafka.ConsumerConfig("totals-lag"))
 	})
 	dl := consumer.NewDeadLetter(filepath.Join(cfg.DataDir, "deadletter.jsonl"))
 	return consumer.New(newGroup, cfg.Kafka.Topic, l, st, dl, cfg.FlushInterval, reg, log.With("component", "consumer")).
-		WithLag(offsets, cfg.LagInterval)
+		WithLag(offsets, cfg.LagInterval).WithTopology(offsets)
 }
 
 // ProvideChecks are the readiness checks: Kafka is reachable (polled in the
-// background) and the state is being saved.
-func ProvideChecks(ctx context.Context, cfg Config, st *state.Store) health.Checks {
-	return health.Checks{Gate: map[string]health.Check{"kafka": cfg.Kafka.ReadyCheck(ctx), "state": st.Healthy}}
+// background), the state is being saved, and the replica reads every
+// partition of the topic.
+func ProvideChecks(ctx context.Context, cfg Config, st *state.Store, c *consumer.Consumer) health.Checks {
+	return health.Checks{Gate: map[string]health.Check{
+		"kafka": cfg.Kafka.ReadyCheck(ctx), "state": st.Healthy, "partitions": c.PartitionsCheck,
+	}}
 }
 
 // ProvideHandler mounts the REST API on the ops router (one port serves
-// both).
-func ProvideHandler(r *mux.Router, l *ledger.Ledger) http.Handler {
-	api.Routes(r, l)
+// both); no total is served while the consumer says it may not be.
+func ProvideHandler(r *mux.Router, l *ledger.Ledger, c *consumer.Consumer) http.Handler {
+	api.Routes(r, l, c.Serving)
 	return r
 }
 
 // NewApp assembles the application.
-func NewApp(cfg Config, log *slog.Logger, l *ledger.Ledger, c *consumer.Consumer, srv *http.Server, topic *kafka.TopicMetrics) *App {
-	return &App{cfg: cfg, log: log, ledger: l, consumer: c, http: srv, topic: topic}
+func NewApp(cfg Config, r Replica, log *slog.Logger, l *ledger.Ledger, c *consumer.Consumer, srv *http.Server, topic *kafka.TopicMetrics) *App {
+	return &App{cfg: cfg, replica: r, log: log, ledger: l, consumer: c, http: srv, topic: topic}
 }
 
 // Run serves until ctx ends, then stops consuming and saves the state, then
@@ -92,7 +96,7 @@ func (a *App) Run(ctx context.Context) error {
 		return a.consumer.Run(ctx)
 	})
 	g.HTTP(a.http, lis)
-	a.log.Info("totals started", "http", lis.Addr().String(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic, "group", a.cfg.GroupID)
+	a.log.Info("totals started", "http", lis.Addr().String(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic, "replica", a.replica.ID, "group", a.replica.GroupID)
 	err = g.Run()
 	// The consumer saves on its way out; this save covers a consumer the
 	// group abandoned after its grace period.
