@@ -29,6 +29,7 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 		return nil, nil, err
 	}
 	registry := metrics.NewRegistry()
+	publisher := ProvidePublisher(cfg, replica, store, registry, log)
 	consumer := ProvideConsumer(cfg, replica, ledger, store, registry, log)
 	ops := cfg.Ops
 	checks := ProvideChecks(ctx, cfg, store, consumer)
@@ -37,7 +38,7 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	handler := ProvideHandler(router, ledger, consumer)
 	server := service.NewHTTPServer(ops, handler)
 	topicMetrics := kafka.NewTopicMetrics(registry)
-	app := NewApp(cfg, replica, log, ledger, consumer, server, topicMetrics)
+	app := NewApp(cfg, replica, log, ledger, store, publisher, consumer, server, topicMetrics)
 	return app, func() {
 	}, nil
 }

@@ -134,6 +134,7 @@ func (c *Consumer) join(ctx context.Context) (sarama.ConsumerGroup, error) {
 // (MarkOffset) when it is behind. A partition the state has never seen is
 // read from the oldest record.
 func (c *Consumer) Setup(sess sarama.ConsumerGroupSession) error {
+	c.checkTopic()
 	for _, p := range sess.Claims()[c.topic] {
 		if next, ok := c.ledger.NextOffset(p); ok {
 			sess.ResetOffset(c.topic, p, next, "")

@@ -2,7 +2,6 @@ package consumer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 )
@@ -67,4 +66,6 @@ func (c *Consumer) Serving() error {
 // PartitionsCheck is the readiness check "partitions".
 func (c *Consumer) PartitionsCheck(context.Context) error { return c.Serving() }
 
-var errRestoring = errors.New("restoring the state from a checkpoint")
+// Restoring marks the replica as restoring its state (reason non-nil): no
+// total is served until Restoring(nil).
+func (c *Consumer) Restoring(reason error) { c.restoring.Store(&reason) }
