@@ -86,7 +86,7 @@ func ProvideConsumer(cfg Config, r Replica, l *ledger.Ledger, st *state.Store, r
 // partition of the topic.
 func ProvideChecks(ctx context.Context, cfg Config, st *state.Store, c *consumer.Consumer) health.Checks {
 	return health.Checks{Gate: map[string]health.Check{
-		"kafka": cfg.Kafka.ReadyCheck(ctx), "state": st.Healthy, "partitions": c.PartitionsCheck,
+		"kafka": cfg.Kafka.ReadyCheck(ctx), "state": st.Healthy, "partitions": c.PartitionsCheck, "log": c.LogCheck, "topic": c.TopicCheck,
 	}}
 }
 

@@ -105,10 +105,19 @@ func TestNewReplicaRebuildsFromACheckpointAfterRetention(t *testing.T) {
 	// Negative control: without checkpoints a new replica starts empty and
 	// can read only what retention left.
 	c := testkit.StartTotals(t, k.Bootstrap(), "TOTALS_CHECKPOINT_INTERVAL=0")
-	time.Sleep(3 * time.Second)
+	eventually(t, "the replica without checkpoints reports the loss", 60*time.Second, func() string {
+		code, body := get(t, c.URL+"/readyz")
+		if code != http.StatusServiceUnavailable || !strings.Contains(body, `"log"`) || !strings.Contains(body, "deleted before they were read") {
+			return fmt.Sprintf("readyz %d %s", code, body)
+		}
+		if v := metric(t, c.URL, "totals_records_deleted_unread_total"); v <= 0 {
+			return fmt.Sprintf("totals_records_deleted_unread_total %v", v)
+		}
+		return ""
+	})
 	if got := c.Total(t); got.Cmp(want) == 0 {
 		t.Fatalf("without checkpoints the new replica has the exact total %s: the records were not deleted", got)
-	} else {
-		t.Logf("without checkpoints: total %s, want %s", got, want)
 	}
+	_, body := get(t, c.URL+"/readyz")
+	t.Logf("without checkpoints: total %s (want %s), readyz %s", c.Total(t), want, strings.TrimSpace(body))
 }

@@ -154,6 +154,8 @@ func (c *Consumer) trackLag(ctx context.Context, partitions []int32) {
 		}
 		if ctx.Err() == nil {
 			c.checkCoverage(partitions)
+			_ = c.LogCheck(ctx) // starts a gap's grace period, logs a new loss
+			c.watchTopic(ctx, partitions)
 		}
 	}
 	tick()

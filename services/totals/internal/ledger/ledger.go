@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"maps"
 	"math/big"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,7 +81,41 @@ type View struct {
 	Producers map[string]uint64
 	Offsets   map[int32]int64
 	Stats     Stats
-	Held      int // events held ahead of a missing one
+	Held      int   // events held ahead of a missing one
+	Gaps      []Gap // the missing sequences those events wait for
+}
+
+// Gap is a producer's sequences known to be missing: its events From..To
+// were never applied, and Held later events wait behind them. Missing counts
+// every missing sequence up to the producer's highest held one (there may be
+// more holes between held events).
+type Gap struct {
+	Producer string
+	From, To uint64
+	Held     int
+	Missing  uint64
+}
+
+// MissingSequences lists, by producer, the sequences known to be missing:
+// from the high-water mark + 1 to the first held sequence - 1.
+func MissingSequences(producers map[string]uint64, held map[string]map[uint64]int64) []Gap {
+	var gaps []Gap
+	for p, h := range held {
+		if len(h) == 0 {
+			continue
+		}
+		hwm := producers[p]
+		first, last := uint64(0), uint64(0)
+		for seq := range h {
+			if first == 0 || seq < first {
+				first = seq
+			}
+			last = max(last, seq)
+		}
+		gaps = append(gaps, Gap{Producer: p, From: hwm + 1, To: first - 1, Held: len(h), Missing: last - hwm - uint64(len(h))})
+	}
+	slices.SortFunc(gaps, func(a, b Gap) int { return strings.Compare(a.Producer, b.Producer) })
+	return gaps
 }
 
 // Ledger holds the state; it is safe for concurrent use.
@@ -297,7 +333,8 @@ func (l *Ledger) publish(s Snapshot) {
 	for _, h := range s.Held {
 		held += len(h)
 	}
-	l.durable.Store(&View{Total: total, Producers: s.Producers, Offsets: s.Offsets, Stats: s.Stats, Held: held})
+	l.durable.Store(&View{Total: total, Producers: s.Producers, Offsets: s.Offsets, Stats: s.Stats, Held: held,
+		Gaps: MissingSequences(s.Producers, s.Held)})
 	l.wmu.Lock()
 	close(l.changed)
 	l.changed = make(chan struct{})
