@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,6 +102,30 @@ func TestNewReplicaRebuildsFromACheckpointAfterRetention(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(b.DataDir, "state")); err != nil {
 		t.Fatalf("the restored state was not saved: %v", err)
 	}
+
+	// A corrupt state file stops the service; the operator's explicit
+	// restore moves it aside and starts from the newest checkpoint.
+	b.Stop()
+	if err := os.WriteFile(filepath.Join(b.DataDir, "state"), []byte("distsum-filestore v1 kind=totals-state length=3 sha256=00\nbad"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bins := testkit.ServiceBinaries(t)
+	cmd := exec.Command(bins.Totals)
+	cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+k.Bootstrap(), "TOTALS_DATA_DIR="+b.DataDir, fmt.Sprintf("TOTALS_HTTP_ADDR=127.0.0.1:%d", testkit.FreePort(t)))
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "refusing to start") {
+		t.Fatalf("a corrupt state file did not stop the service: %v\n%s", err, out)
+	}
+	r := testkit.StartTotals(t, k.Bootstrap(), "TOTALS_DATA_DIR="+b.DataDir, "TOTALS_RESTORE_FROM_CHECKPOINT=true", every)
+	eventually(t, "the explicit restore serves the exact total", 60*time.Second, func() string {
+		if code, body := get(t, r.URL+"/total"); code != http.StatusOK || strings.TrimSpace(body) != want.String() {
+			return fmt.Sprintf("GET /total %d %s (want %s)", code, body, want)
+		}
+		return ""
+	})
+	if aside, _ := filepath.Glob(filepath.Join(b.DataDir, "state.corrupt-*")); len(aside) != 1 {
+		t.Fatalf("the corrupt file was not moved aside: %v", aside)
+	}
+	r.Stop()
 
 	// Negative control: without checkpoints a new replica starts empty and
 	// can read only what retention left.
