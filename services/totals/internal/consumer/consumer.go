@@ -39,6 +39,7 @@ type Consumer struct {
 	flushInterval time.Duration
 	offsets       Offsets // nil: the lag is updated only as records arrive
 	lagInterval   time.Duration
+	topology      Topology // nil: the topic is not checked (unit tests)
 	log           *slog.Logger
 	m             *Metrics
 
@@ -49,6 +50,15 @@ type Consumer struct {
 
 	lagMu     sync.Mutex
 	stopLagFn func() // stops the current session's lag updates
+
+	partial   atomic.Pointer[error] // why the claims are not the whole topic
+	restoring atomic.Pointer[error] // set while a checkpoint is being restored
+	lost      lostLog
+	lastLost  atomic.Pointer[string]
+
+	topicMu    sync.Mutex
+	watch      topicWatch
+	sessionEnd chan struct{} // closed to end the current session (topicMu)
 }
 
 // New returns a consumer; newGroup joins the group (retried until Kafka
@@ -64,6 +74,13 @@ func New(newGroup func() (sarama.ConsumerGroup, error), topic string, l *ledger.
 // keeps growing while records arrive that the consumer does not apply.
 func (c *Consumer) WithLag(offsets Offsets, interval time.Duration) *Consumer {
 	c.offsets, c.lagInterval = offsets, interval
+	return c
+}
+
+// WithTopology has the consumer check, at every session and on the lag
+// timer, that it reads every partition of the topic.
+func (c *Consumer) WithTopology(t Topology) *Consumer {
+	c.topology = t
 	return c
 }
 
@@ -123,7 +140,19 @@ func (c *Consumer) join(ctx context.Context) (sarama.ConsumerGroup, error) {
 // (MarkOffset) when it is behind. A partition the state has never seen is
 // read from the oldest record.
 func (c *Consumer) Setup(sess sarama.ConsumerGroupSession) error {
-	for _, p := range sess.Claims()[c.topic] {
+	claimed := sess.Claims()[c.topic]
+	c.topicMu.Lock()
+	c.sessionEnd = make(chan struct{})
+	c.topicMu.Unlock()
+	if c.topology != nil {
+		if oldest, newest, err := c.topology.Bounds(c.topic, claimed); err != nil {
+			c.log.Warn("cannot read the partitions' offsets", "err", err)
+		} else {
+			c.setUpTopic(claimed, newest)
+			c.skipDeleted(claimed, oldest)
+		}
+	}
+	for _, p := range claimed {
 		if next, ok := c.ledger.NextOffset(p); ok {
 			sess.ResetOffset(c.topic, p, next, "")
 			sess.MarkOffset(c.topic, p, next, "")
@@ -131,10 +160,24 @@ func (c *Consumer) Setup(sess sarama.ConsumerGroupSession) error {
 			sess.ResetOffset(c.topic, p, sarama.OffsetOldest, "")
 		}
 	}
+	c.checkCoverage(sess.Claims()[c.topic])
 	c.session.Store(&sess)
 	c.startLag(sess)
 	c.log.Info("partitions assigned", "partitions", sess.Claims()[c.topic], "generation", sess.GenerationID())
 	return nil
+}
+
+// endSession ends the current session (its claims return; Consume rejoins).
+func (c *Consumer) endSession() {
+	c.topicMu.Lock()
+	defer c.topicMu.Unlock()
+	if c.sessionEnd != nil {
+		select {
+		case <-c.sessionEnd:
+		default:
+			close(c.sessionEnd)
+		}
+	}
 }
 
 // Cleanup saves the state and commits its offsets before the partitions go.
@@ -149,10 +192,15 @@ func (c *Consumer) Cleanup(sess sarama.ConsumerGroupSession) error {
 func (c *Consumer) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
 	p := claim.Partition()
 	lag := c.m.lag.WithLabelValues(strconv.Itoa(int(p)))
+	c.topicMu.Lock()
+	end := c.sessionEnd
+	c.topicMu.Unlock()
 	for {
 		select {
 		case <-sess.Context().Done():
 			return nil
+		case <-end:
+			return nil // the topic changed: Setup positions the partitions again
 		case msg, ok := <-claim.Messages():
 			if !ok {
 				return nil

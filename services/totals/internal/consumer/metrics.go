@@ -13,6 +13,7 @@ type Metrics struct {
 	lag                                                  *prometheus.GaugeVec
 	endToEnd, flushDuration                              prometheus.Histogram
 	total                                                prometheus.Gauge
+	unassigned, rereading                                prometheus.Gauge
 }
 
 // newMetrics registers the consumer metrics on reg; the sequence-gap and
@@ -23,6 +24,16 @@ func newMetrics(reg prometheus.Registerer, l *ledger.Ledger) *Metrics {
 		func() float64 { return float64(l.View().Stats.Gaps) })
 	f.NewGaugeFunc(prometheus.GaugeOpts{Name: "totals_held_events", Help: "Events held ahead of a missing one (a value that stays above 0 means events are missing upstream)."},
 		func() float64 { return float64(l.View().Held) })
+	f.NewGaugeFunc(prometheus.GaugeOpts{Name: "totals_missing_events", Help: "Producer sequences known to be missing (events held behind them wait; above 0 for long: records were lost upstream or deleted before they were read)."},
+		func() float64 {
+			n := uint64(0)
+			for _, g := range l.View().Gaps {
+				n += g.Missing
+			}
+			return float64(n)
+		})
+	f.NewCounterFunc(prometheus.CounterOpts{Name: "totals_records_deleted_unread_total", Help: "Offsets deleted from Kafka (retention, DeleteRecords) before this state read them: records that cannot be counted (kept in the state file)."},
+		func() float64 { return float64(l.View().Stats.DeletedUnread) })
 	return &Metrics{
 		applied:     f.NewCounter(prometheus.CounterOpts{Name: "totals_events_applied_total", Help: "Sum events added to the total."}),
 		duplicates:  f.NewCounter(prometheus.CounterOpts{Name: "totals_duplicates_skipped_total", Help: "Events skipped because their producer sequence was already applied."}),
@@ -35,5 +46,9 @@ func newMetrics(reg prometheus.Registerer, l *ledger.Ledger) *Metrics {
 		flushDuration: f.NewHistogram(prometheus.HistogramOpts{Name: "totals_state_flush_duration_seconds", Help: "Time to write and fsync the state file.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1}}),
 		total: f.NewGauge(prometheus.GaugeOpts{Name: "totals_total", Help: "The durable running total (float approximation; GET /total is exact)."}),
+		rereading: f.NewGauge(prometheus.GaugeOpts{Name: "totals_topic_rereading",
+			Help: "1 while the topic is read again from its oldest record because the state's offsets are not in it (the topic was deleted and created again)."}),
+		unassigned: f.NewGauge(prometheus.GaugeOpts{Name: "totals_partitions_unassigned",
+			Help: "Partitions of the topic this replica's session does not read (above 0: TOTALS_GROUP_ID is shared with another replica; GET /total answers 503)."}),
 	}
 }

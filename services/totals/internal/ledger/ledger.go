@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"maps"
 	"math/big"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,11 +54,17 @@ type Stats struct {
 	Malformed  uint64
 	// Gaps counts events that arrived ahead of a missing one and were held.
 	Gaps uint64
+	// DeletedUnread counts offsets deleted from Kafka (retention,
+	// DeleteRecords) before this state had read them.
+	DeletedUnread uint64
 }
 
 // Snapshot is a copy of the whole state, as the state file keeps it.
 type Snapshot struct {
-	Topic     string
+	Topic string
+	// TopicID is the Kafka id of the topic the offsets are in (empty: not
+	// known yet, e.g. a state saved before ids were recorded).
+	TopicID   string
 	Total     string
 	Producers map[string]uint64
 	// Offsets maps partition to the next offset to read.
@@ -73,7 +81,41 @@ type View struct {
 	Producers map[string]uint64
 	Offsets   map[int32]int64
 	Stats     Stats
-	Held      int // events held ahead of a missing one
+	Held      int   // events held ahead of a missing one
+	Gaps      []Gap // the missing sequences those events wait for
+}
+
+// Gap is a producer's sequences known to be missing: its events From..To
+// were never applied, and Held later events wait behind them. Missing counts
+// every missing sequence up to the producer's highest held one (there may be
+// more holes between held events).
+type Gap struct {
+	Producer string
+	From, To uint64
+	Held     int
+	Missing  uint64
+}
+
+// MissingSequences lists, by producer, the sequences known to be missing:
+// from the high-water mark + 1 to the first held sequence - 1.
+func MissingSequences(producers map[string]uint64, held map[string]map[uint64]int64) []Gap {
+	var gaps []Gap
+	for p, h := range held {
+		if len(h) == 0 {
+			continue
+		}
+		hwm := producers[p]
+		first, last := uint64(0), uint64(0)
+		for seq := range h {
+			if first == 0 || seq < first {
+				first = seq
+			}
+			last = max(last, seq)
+		}
+		gaps = append(gaps, Gap{Producer: p, From: hwm + 1, To: first - 1, Held: len(h), Missing: last - hwm - uint64(len(h))})
+	}
+	slices.SortFunc(gaps, func(a, b Gap) int { return strings.Compare(a.Producer, b.Producer) })
+	return gaps
 }
 
 // Ledger holds the state; it is safe for concurrent use.
@@ -82,6 +124,7 @@ type Ledger struct {
 	dedupe bool
 
 	mu        sync.Mutex
+	topicID   string
 	total     big.Int
 	producers map[string]uint64
 	offsets   map[int32]int64
@@ -114,6 +157,7 @@ func (l *Ledger) Restore(s Snapshot) error {
 	// The working state gets copies: s also becomes the durable view, which
 	// readers use while Apply changes the working state.
 	l.mu.Lock()
+	l.topicID = s.TopicID
 	l.total.Set(total)
 	if s.Producers != nil {
 		l.producers = maps.Clone(s.Producers)
@@ -136,6 +180,48 @@ func (l *Ledger) NextOffset(partition int32) (int64, bool) {
 	defer l.mu.Unlock()
 	o, ok := l.offsets[partition]
 	return o, ok
+}
+
+// TopicID is the id of the topic the offsets are in ("" if not known).
+func (l *Ledger) TopicID() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.topicID
+}
+
+// SetTopicID records the id of the topic the offsets are in.
+func (l *Ledger) SetTopicID(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.topicID != id {
+		l.topicID, l.dirty = id, true
+	}
+}
+
+// ForgetOffsets drops the offsets the state covers (the topic they were in is
+// gone) and records the id of the topic now read, which is read again from
+// its oldest record. The total, the high-water marks and the held events
+// stay: the producers' sequences skip whatever was counted before.
+func (l *Ledger) ForgetOffsets(topicID string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.offsets = map[int32]int64{}
+	l.topicID, l.dirty = topicID, true
+}
+
+// Advance moves a partition's next offset forward to offset (records below
+// it are gone from Kafka); it reports how many offsets were skipped.
+func (l *Ledger) Advance(partition int32, offset int64) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	next := l.offsets[partition]
+	if offset <= next {
+		return 0
+	}
+	l.offsets[partition] = offset
+	l.stats.DeletedUnread += uint64(offset - next)
+	l.dirty = true
+	return offset - next
 }
 
 // Apply applies the event read at (partition, offset) and reports what it
@@ -217,7 +303,7 @@ func (l *Ledger) Snapshot() (s Snapshot, changed bool) {
 		return Snapshot{}, false
 	}
 	s = Snapshot{
-		Topic: l.topic, Total: l.total.String(), Producers: maps.Clone(l.producers),
+		Topic: l.topic, TopicID: l.topicID, Total: l.total.String(), Producers: maps.Clone(l.producers),
 		Offsets: maps.Clone(l.offsets), Stats: l.stats, SavedAt: time.Now().UTC(),
 	}
 	if len(l.held) > 0 {
@@ -247,7 +333,8 @@ func (l *Ledger) publish(s Snapshot) {
 	for _, h := range s.Held {
 		held += len(h)
 	}
-	l.durable.Store(&View{Total: total, Producers: s.Producers, Offsets: s.Offsets, Stats: s.Stats, Held: held})
+	l.durable.Store(&View{Total: total, Producers: s.Producers, Offsets: s.Offsets, Stats: s.Stats, Held: held,
+		Gaps: MissingSequences(s.Producers, s.Held)})
 	l.wmu.Lock()
 	close(l.changed)
 	l.changed = make(chan struct{})

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -138,5 +139,31 @@ func TestRestoredViewIsNotTheWorkingState(t *testing.T) {
 	if v := r.View(); v.Counted(sumevent.Token{ProducerID: "p", Sequence: 2}) || v.Offsets[0] != 1 || v.Total.Int64() != 10 {
 		t.Fatalf("unsaved event visible after a restore: counted=%v offsets=%v total=%s",
 			v.Counted(sumevent.Token{ProducerID: "p", Sequence: 2}), v.Offsets, v.Total)
+	}
+}
+
+func TestMissingSequences(t *testing.T) {
+	producers := map[string]uint64{"a": 4, "b": 10}
+	held := map[string]map[uint64]int64{
+		"a": {9: 1, 10: 1, 12: 1}, // 5..8 missing, and 11
+		"c": {3: 1},               // never seen: 1..2 missing
+		"b": {},
+	}
+	got := MissingSequences(producers, held)
+	want := []Gap{{Producer: "a", From: 5, To: 8, Held: 3, Missing: 5}, {Producer: "c", From: 1, To: 2, Held: 1, Missing: 2}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	if MissingSequences(producers, nil) != nil {
+		t.Fatal("gaps without held events")
+	}
+	// Through the ledger: a held event shows in the durable view's gaps.
+	l := New("t", true)
+	l.Apply(0, 0, sumevent.Event{ProducerID: "p", Sequence: 1, Sum: 1})
+	l.Apply(0, 1, sumevent.Event{ProducerID: "p", Sequence: 4, Sum: 1})
+	s, _ := l.Snapshot()
+	l.Durable(s)
+	if g := l.View().Gaps; len(g) != 1 || g[0] != (Gap{Producer: "p", From: 2, To: 3, Held: 1, Missing: 2}) {
+		t.Fatalf("view gaps %+v", g)
 	}
 }
