@@ -340,6 +340,7 @@ func run(t *testing.T, name string, o options, seed uint64, schedule []fault) re
 	for i, f := range schedule {
 		waitAcked(t, w, int64((i+1)*n/(len(schedule)+1)), done)
 		hist.event("fault %d: %s (acked so far %d)", i+1, f.name, w.Done.Load())
+		t.Logf("fault %d: %s (acked so far %d)", i+1, f.name, w.Done.Load())
 		stopSampling := s.sampleDuring(t, hist, name, i+1)
 		f.inject(t, s, rng)
 		stopSampling()
@@ -362,7 +363,7 @@ func run(t *testing.T, name string, o options, seed uint64, schedule []fault) re
 	tokens := oracle.Tokens()
 	if o.expectLoss {
 		// Some acknowledged events can never arrive: wait a bounded time, then judge.
-		deadline := time.Now().Add(30 * time.Second)
+		deadline := time.Now().Add(20 * time.Second)
 		for _, v := range s.views {
 			awaitSome(v, tokens, deadline)
 		}
@@ -587,12 +588,12 @@ func waitAcked(t *testing.T, w *addload.Workload, n int64, done chan error) {
 
 // waitBacklogZero polls the calculator's outbox_backlog_events metric until it is 0 and
 // returns its last value; if the backlog does not drain in time, that fails the test when
-// must, else it returns after 10 s (a scenario that expects lost events).
+// must, else it returns after 5 s (a scenario that expects lost events).
 func waitBacklogZero(t *testing.T, s *system, must bool) string {
 	t.Helper()
 	wait := 2 * time.Minute
 	if !must {
-		wait = 10 * time.Second
+		wait = 5 * time.Second
 	}
 	deadline := time.Now().Add(wait)
 	last := "no answer"
