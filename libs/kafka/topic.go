@@ -35,6 +35,9 @@ type TopicSpec struct {
 	// AllowUnsafe accepts an existing topic that cannot keep an acknowledged
 	// event through the loss of one broker, with a warning.
 	AllowUnsafe bool
+	// Compact creates the topic with cleanup.policy=compact (the last record
+	// of each key is kept, whatever its age).
+	Compact bool
 }
 
 // Topic is what EnsureTopic found or made.
@@ -75,11 +78,15 @@ func (s TopicSpec) newTopicSettings(brokers int) (rf int16, minISR int, configs 
 		retention = strconv.FormatInt(s.Retention.Milliseconds(), 10)
 	}
 	str := func(v string) *string { return &v }
-	return rf, minISR, map[string]*string{
+	configs = map[string]*string{
 		"min.insync.replicas":            str(strconv.Itoa(minISR)),
 		"unclean.leader.election.enable": str("false"),
 		"retention.ms":                   str(retention),
 	}
+	if s.Compact {
+		configs["cleanup.policy"] = str("compact")
+	}
+	return rf, minISR, configs
 }
 
 // judge fills t.Unsafe from what the topic is.
@@ -181,4 +188,36 @@ func (m *TopicMetrics) Observe(t Topic) {
 		unsafe = 1
 	}
 	m.unsafe.WithLabelValues(t.Name).Set(unsafe)
+}
+
+// TopicID returns the topic's id, the UUID Kafka gives a topic when it is
+// created: a topic deleted and created again under the same name has another
+// id. sarama's client keeps no topic ids, so this asks a broker directly with
+// a metadata request of version 10 or later (which carries them).
+func TopicID(client sarama.Client, topic string) (string, error) {
+	b, err := client.Controller() // opened by the client, unlike LeastLoadedBroker's
+	if err != nil {
+		return "", err
+	}
+	req := sarama.NewMetadataRequest(Version, []string{topic})
+	if req.Version < 10 {
+		req.Version = 10
+	}
+	resp, err := b.GetMetadata(req)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range resp.Topics {
+		if t.Name != topic {
+			continue
+		}
+		if !errors.Is(t.Err, sarama.ErrNoError) {
+			return "", fmt.Errorf("topic %q: %w", topic, t.Err)
+		}
+		if t.Uuid == (sarama.Uuid{}) {
+			return "", fmt.Errorf("topic %q: the broker sent no topic id", topic)
+		}
+		return t.Uuid.String(), nil
+	}
+	return "", fmt.Errorf("topic %q: not in the metadata response", topic)
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/gorilla/mux"
@@ -14,7 +17,9 @@ import (
 	"github.com/distsum/distsum/libs/health"
 	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/lifecycle"
+	"github.com/distsum/distsum/libs/retry"
 	"github.com/distsum/distsum/services/totals/internal/api"
+	"github.com/distsum/distsum/services/totals/internal/checkpoint"
 	"github.com/distsum/distsum/services/totals/internal/consumer"
 	"github.com/distsum/distsum/services/totals/internal/ledger"
 	"github.com/distsum/distsum/services/totals/internal/state"
@@ -23,6 +28,9 @@ import (
 // App is the running totals service.
 type App struct {
 	cfg      Config
+	replica  Replica
+	state    *state.Store
+	cp       *checkpoint.Publisher
 	log      *slog.Logger
 	ledger   *ledger.Ledger
 	consumer *consumer.Consumer
@@ -41,38 +49,89 @@ func ProvideLedger(cfg Config, log *slog.Logger) *ledger.Ledger {
 // ProvideState loads the state file into the ledger. A missing file is a
 // first start; a corrupt or unreadable one stops the service.
 func ProvideState(cfg Config, l *ledger.Ledger, log *slog.Logger) (*state.Store, error) {
-	return state.Open(filepath.Join(cfg.DataDir, "state"), l, log)
+	path := filepath.Join(cfg.DataDir, "state")
+	if cfg.RestoreFromCheckpoint {
+		// The operator's explicit action: the local state, loadable or not,
+		// is moved aside and replaced by the newest checkpoint at start.
+		st, _, err := state.OpenReplacing(path, l, log)
+		return st, err
+	}
+	return state.Open(path, l, log)
+}
+
+// ProvidePublisher returns the checkpoint publisher (nil when checkpoints
+// are off).
+func ProvidePublisher(cfg Config, r Replica, st *state.Store, reg prometheus.Registerer, log *slog.Logger) *checkpoint.Publisher {
+	if cfg.CheckpointInterval == 0 {
+		return nil
+	}
+	return checkpoint.NewPublisher(cfg.Kafka.Brokers, cfg.CheckpointTopic, r.ID, st.LastSaved, reg, log.With("component", "checkpoint"))
 }
 
 // ProvideConsumer builds the consumer; it joins the group when it runs.
-func ProvideConsumer(cfg Config, l *ledger.Ledger, st *state.Store, reg prometheus.Registerer, log *slog.Logger) *consumer.Consumer {
+func ProvideConsumer(cfg Config, r Replica, l *ledger.Ledger, st *state.Store, reg prometheus.Registerer, log *slog.Logger) *consumer.Consumer {
 	newGroup := func() (sarama.ConsumerGroup, error) {
-		return sarama.NewConsumerGroup(cfg.Kafka.Brokers, cfg.GroupID, kafka.ConsumerConfig("totals"))
+		return sarama.NewConsumerGroup(cfg.Kafka.Brokers, r.GroupID, kafka.ConsumerConfig("totals-"+r.ID))
 	}
 	offsets := consumer.NewBrokerOffsets(func() (sarama.Client, error) {
 		return sarama.NewClient(cfg.Kafka.Brokers, kafka.ConsumerConfig("totals-lag"))
 	})
 	dl := consumer.NewDeadLetter(filepath.Join(cfg.DataDir, "deadletter.jsonl"))
 	return consumer.New(newGroup, cfg.Kafka.Topic, l, st, dl, cfg.FlushInterval, reg, log.With("component", "consumer")).
-		WithLag(offsets, cfg.LagInterval)
+		WithLag(offsets, cfg.LagInterval).WithTopology(offsets)
 }
 
 // ProvideChecks are the readiness checks: Kafka is reachable (polled in the
-// background) and the state is being saved.
-func ProvideChecks(ctx context.Context, cfg Config, st *state.Store) health.Checks {
-	return health.Checks{Gate: map[string]health.Check{"kafka": cfg.Kafka.ReadyCheck(ctx), "state": st.Healthy}}
+// background), the state is being saved, and the replica reads every
+// partition of the topic.
+func ProvideChecks(ctx context.Context, cfg Config, st *state.Store, c *consumer.Consumer) health.Checks {
+	return health.Checks{Gate: map[string]health.Check{
+		"kafka": cfg.Kafka.ReadyCheck(ctx), "state": st.Healthy, "partitions": c.PartitionsCheck,
+	}}
 }
 
 // ProvideHandler mounts the REST API on the ops router (one port serves
-// both).
-func ProvideHandler(r *mux.Router, l *ledger.Ledger) http.Handler {
-	api.Routes(r, l)
+// both); no total is served while the consumer says it may not be.
+func ProvideHandler(r *mux.Router, l *ledger.Ledger, c *consumer.Consumer) http.Handler {
+	api.Routes(r, l, c.Serving)
 	return r
 }
 
 // NewApp assembles the application.
-func NewApp(cfg Config, log *slog.Logger, l *ledger.Ledger, c *consumer.Consumer, srv *http.Server, topic *kafka.TopicMetrics) *App {
-	return &App{cfg: cfg, log: log, ledger: l, consumer: c, http: srv, topic: topic}
+func NewApp(cfg Config, r Replica, log *slog.Logger, l *ledger.Ledger, st *state.Store, cp *checkpoint.Publisher, c *consumer.Consumer, srv *http.Server, topic *kafka.TopicMetrics) *App {
+	return &App{cfg: cfg, replica: r, log: log, ledger: l, state: st, cp: cp, consumer: c, http: srv, topic: topic}
+}
+
+// setUpCheckpoints creates the checkpoint topic (compacted, replicated as
+// the sum topic) and, for a replica without a state file, restores the
+// checkpoint that covers the most; no total is served meanwhile.
+func (a *App) setUpCheckpoints(ctx context.Context) error {
+	spec := a.cfg.Kafka.TopicSpec()
+	spec.Name, spec.Partitions, spec.Retention, spec.Compact = a.cfg.CheckpointTopic, 1, 0, true
+	if _, err := kafka.EnsureTopic(ctx, a.log, a.cfg.Kafka.Brokers, spec); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	if !a.state.Fresh() {
+		return nil
+	}
+	a.consumer.Restoring(errors.New("restoring the state from a checkpoint"))
+	defer a.consumer.Restoring(nil)
+	_, err := retry.Until(ctx, retry.Policy(250*time.Millisecond, 5*time.Second), func() (bool, error) {
+		_, found, err := checkpoint.Restore(ctx, a.cfg.Kafka.Brokers, a.cfg.CheckpointTopic, a.cfg.Kafka.Topic, a.state, a.cfg.RestoreFromCheckpoint, a.log)
+		if errors.Is(err, checkpoint.ErrNone) {
+			return false, retry.Permanent(fmt.Errorf("refusing to start: TOTALS_RESTORE_FROM_CHECKPOINT is set but there is %w", err))
+		}
+		return found, err
+	}, func(err error, next time.Duration) {
+		a.log.Warn("cannot read the checkpoints yet; retrying", "err", err, "retry_in", next)
+	})
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
 
 // Run serves until ctx ends, then stops consuming and saves the state, then
@@ -89,10 +148,19 @@ func (a *App) Run(ctx context.Context) error {
 		if err := a.cfg.Kafka.SetUpTopic(ctx, a.log, a.topic); err != nil {
 			return err
 		}
+		if a.cp != nil {
+			if err := a.setUpCheckpoints(ctx); err != nil || ctx.Err() != nil {
+				return err
+			}
+			done := make(chan struct{})
+			pctx, stop := context.WithCancel(ctx)
+			go func() { defer close(done); a.cp.Run(pctx, a.cfg.CheckpointInterval) }()
+			defer func() { stop(); <-done }()
+		}
 		return a.consumer.Run(ctx)
 	})
 	g.HTTP(a.http, lis)
-	a.log.Info("totals started", "http", lis.Addr().String(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic, "group", a.cfg.GroupID)
+	a.log.Info("totals started", "http", lis.Addr().String(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic, "replica", a.replica.ID, "group", a.replica.GroupID)
 	err = g.Run()
 	// The consumer saves on its way out; this save covers a consumer the
 	// group abandoned after its grace period.

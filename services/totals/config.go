@@ -11,12 +11,21 @@ import (
 
 // Config is the totals service's configuration, from flags or environment.
 type Config struct {
-	Ops           service.Ops
-	Kafka         kafka.Settings
-	DataDir       string
+	Ops     service.Ops
+	Kafka   kafka.Settings
+	DataDir string
+	// ReplicaID names this replica (its checkpoint key and, by default, its
+	// consumer group); empty: generated once and kept in <data dir>/replica-id.
+	ReplicaID string
+	// GroupID empty: sum-group-<replica id>, a group of its own, so that the
+	// replica reads every partition.
 	GroupID       string
 	FlushInterval time.Duration
 	LagInterval   time.Duration
+	// CheckpointTopic empty: <KAFKA_TOPIC>-checkpoints.
+	CheckpointTopic       string
+	CheckpointInterval    time.Duration // 0: no checkpoints published or read
+	RestoreFromCheckpoint bool
 	// DisableDedupe counts duplicates too. Test-only: it exists so the
 	// failure suite can prove it detects a double count.
 	DisableDedupe bool
@@ -29,7 +38,11 @@ func LoadConfig(args []string) (Config, error) {
 	c.Ops.Flags(s, "TOTALS", ":8080", "HTTP listen address (REST, /metrics, /healthz, /readyz)")
 	c.Kafka.Flags(s)
 	s.StringVar(&c.DataDir, "data-dir", "TOTALS_DATA_DIR", "data/totals", "directory of the state file and the dead-letter file")
-	s.StringVar(&c.GroupID, "group-id", "TOTALS_GROUP_ID", "sum-group", "Kafka consumer group")
+	s.StringVar(&c.ReplicaID, "replica-id", "TOTALS_REPLICA_ID", "", "this replica's id (empty: generated on first start and kept in <data dir>/replica-id)")
+	s.StringVar(&c.GroupID, "group-id", "TOTALS_GROUP_ID", "", "Kafka consumer group (empty: sum-group-<replica id>, so each replica reads every partition; never share one between replicas)")
+	s.StringVar(&c.CheckpointTopic, "checkpoint-topic", "TOTALS_CHECKPOINT_TOPIC", "", "compacted topic of the replicas' state checkpoints (empty: <KAFKA_TOPIC>-checkpoints)")
+	s.DurationVar(&c.CheckpointInterval, "checkpoint-interval", "TOTALS_CHECKPOINT_INTERVAL", 10*time.Second, "how often the last saved state is published as a checkpoint if it changed (0: no checkpoints)")
+	s.BoolVar(&c.RestoreFromCheckpoint, "restore-from-checkpoint", "TOTALS_RESTORE_FROM_CHECKPOINT", false, "operator action: move the local state file aside and start from the newest checkpoint")
 	s.DurationVar(&c.FlushInterval, "flush-interval", "TOTALS_FLUSH_INTERVAL", 50*time.Millisecond, "how often applied events are saved to the state file")
 	s.DurationVar(&c.LagInterval, "lag-interval", "TOTALS_LAG_INTERVAL", 5*time.Second, "how often the claimed partitions' end offsets are read to update totals_consumer_lag")
 	s.BoolVar(&c.DisableDedupe, "unsafe-disable-dedupe", "TOTALS_UNSAFE_DISABLE_DEDUPE", false, "TEST ONLY: count duplicate events too")
@@ -40,9 +53,16 @@ func LoadConfig(args []string) (Config, error) {
 	if err := c.Kafka.Validate(); err != nil {
 		return c, err
 	}
+	if c.CheckpointTopic == "" {
+		c.CheckpointTopic = c.Kafka.Topic + "-checkpoints"
+	}
 	switch {
-	case c.GroupID == "":
-		return c, errors.New("group id must be set")
+	case c.CheckpointTopic == c.Kafka.Topic:
+		return c, errors.New("the checkpoint topic must not be the sum topic")
+	case c.CheckpointInterval < 0:
+		return c, errors.New("checkpoint interval must be 0 (off) or positive")
+	case c.RestoreFromCheckpoint && c.CheckpointInterval == 0:
+		return c, errors.New("restoring from a checkpoint needs checkpoints (TOTALS_CHECKPOINT_INTERVAL > 0)")
 	case c.FlushInterval <= 0:
 		return c, errors.New("flush interval must be positive")
 	case c.LagInterval <= 0:

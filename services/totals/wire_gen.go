@@ -19,21 +19,26 @@ import (
 // InitializeApp wires the totals service. Regenerate wire_gen.go with
 // `make generate` after changing the providers.
 func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
+	replica, err := ProvideReplica(cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
 	ledger := ProvideLedger(cfg, log)
 	store, err := ProvideState(cfg, ledger, log)
 	if err != nil {
 		return nil, nil, err
 	}
 	registry := metrics.NewRegistry()
-	consumer := ProvideConsumer(cfg, ledger, store, registry, log)
+	publisher := ProvidePublisher(cfg, replica, store, registry, log)
+	consumer := ProvideConsumer(cfg, replica, ledger, store, registry, log)
 	ops := cfg.Ops
-	checks := ProvideChecks(ctx, cfg, store)
+	checks := ProvideChecks(ctx, cfg, store, consumer)
 	checker := service.NewChecker(checks, registry)
 	router := service.NewOpsRouter(registry, checker)
-	handler := ProvideHandler(router, ledger)
+	handler := ProvideHandler(router, ledger, consumer)
 	server := service.NewHTTPServer(ops, handler)
 	topicMetrics := kafka.NewTopicMetrics(registry)
-	app := NewApp(cfg, log, ledger, consumer, server, topicMetrics)
+	app := NewApp(cfg, replica, log, ledger, store, publisher, consumer, server, topicMetrics)
 	return app, func() {
 	}, nil
 }

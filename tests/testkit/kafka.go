@@ -55,6 +55,7 @@ type kafkaConfig struct {
 	advertised   string
 	keepData     bool
 	topics       map[string]int
+	props        []string // extra server.properties lines
 }
 
 // KafkaOption changes how StartKafka starts the broker.
@@ -82,6 +83,12 @@ func WithKafkaAdvertisedAddr(addr string) KafkaOption {
 // WithKafkaKeepData keeps the broker's directory (data and log) after the test even if it
 // passed (env KAFKA_TEST_KEEP=1 does it for every broker). A failed test always keeps it.
 func WithKafkaKeepData() KafkaOption { return func(c *kafkaConfig) { c.keepData = true } }
+
+// WithKafkaProperty sets a broker property (server.properties) over the template's value, e.g.
+// log.retention.check.interval.ms for a test of retention.
+func WithKafkaProperty(key, value string) KafkaOption {
+	return func(c *kafkaConfig) { c.props = append(c.props, key+"="+value) }
+}
 
 // WithKafkaTopic creates topic with the given partitions once the broker is ready.
 func WithKafkaTopic(name string, partitions int) KafkaOption {
@@ -333,6 +340,10 @@ func (k *Kafka) writeProps() error {
 	})
 	if k.cfg.advertised != "" {
 		s += "\n# Test override: advertise a proxy in front of the broker.\nadvertised.listeners=PLAINTEXT://" + k.cfg.advertised + "\n"
+	}
+	if len(k.cfg.props) > 0 {
+		// A later line wins in a Java properties file.
+		s += "\n# Test overrides.\n" + strings.Join(k.cfg.props, "\n") + "\n"
 	}
 	return os.WriteFile(k.props, []byte(s), 0o644)
 }

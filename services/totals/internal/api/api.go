@@ -5,6 +5,10 @@
 //	                                 returned TOKEN is counted; 503 if it is not counted in time
 //	GET /stats                       total, counters, per-producer high-water marks, offsets
 //
+// While the replica may not serve a total (it reads only some partitions, or
+// restores its state), /total answers 503 with the reason instead of a
+// partial total.
+//
 // Errors are JSON objects {"error": "..."}; unknown paths are 404 and wrong
 // methods 405.
 package api
@@ -30,9 +34,13 @@ const (
 	MaxWait     = 30 * time.Second
 )
 
-// Routes registers the REST API on r.
-func Routes(r *mux.Router, l *ledger.Ledger) {
-	r.HandleFunc("/total", total(l)).Methods(http.MethodGet, http.MethodHead)
+// Routes registers the REST API on r. serving returns why no total may be
+// served (nil when it may); nil serving always serves.
+func Routes(r *mux.Router, l *ledger.Ledger, serving func() error) {
+	if serving == nil {
+		serving = func() error { return nil }
+	}
+	r.HandleFunc("/total", total(l, serving)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/stats", stats(l)).Methods(http.MethodGet)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusNotFound, fmt.Sprintf("no route %s", r.URL.Path))
@@ -42,12 +50,14 @@ func Routes(r *mux.Router, l *ledger.Ledger) {
 	})
 }
 
-func total(l *ledger.Ledger) http.HandlerFunc {
+func total(l *ledger.Ledger, serving func() error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		after := q.Get("after")
 		if after == "" {
-			writeTotal(w, l.View())
+			if !refuse(w, serving) {
+				writeTotal(w, l.View())
+			}
 			return
 		}
 		tok, err := sumevent.ParseToken(after)
@@ -62,6 +72,9 @@ func total(l *ledger.Ledger) http.HandlerFunc {
 				return
 			}
 		}
+		if refuse(w, serving) {
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), wait)
 		defer cancel()
 		v, err := l.WaitCounted(ctx, tok)
@@ -73,8 +86,21 @@ func total(l *ledger.Ledger) http.HandlerFunc {
 		if err != nil {
 			return // the client went away
 		}
-		writeTotal(w, v)
+		if !refuse(w, serving) {
+			writeTotal(w, v)
+		}
 	}
+}
+
+// refuse answers 503 with the reason when no total may be served.
+func refuse(w http.ResponseWriter, serving func() error) bool {
+	err := serving()
+	if err == nil {
+		return false
+	}
+	w.Header().Set("Retry-After", "1")
+	WriteError(w, http.StatusServiceUnavailable, "no total served: "+err.Error())
+	return true
 }
 
 func writeTotal(w http.ResponseWriter, v *ledger.View) {

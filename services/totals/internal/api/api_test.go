@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,7 +18,7 @@ import (
 func setup() (*ledger.Ledger, http.Handler) {
 	l := ledger.New("t", true)
 	r := mux.NewRouter()
-	Routes(r, l)
+	Routes(r, l, nil)
 	return l, r
 }
 
@@ -108,5 +109,26 @@ func TestStats(t *testing.T) {
 	}
 	if s.Total != "2" || s.Duplicates != 1 || s.Producers["p"] != 1 || s.Offsets["1"] != 6 {
 		t.Fatalf("%+v", s)
+	}
+}
+
+func TestTotalIsRefusedWhileNotServing(t *testing.T) {
+	l := ledger.New("t", true)
+	l.Apply(0, 0, sumevent.Event{ProducerID: "p", Sequence: 1, Sum: 5})
+	save(l)
+	var reason error = errors.New("reading partitions [0 2] of 3: TOTALS_GROUP_ID shared with another replica?")
+	r := mux.NewRouter()
+	Routes(r, l, func() error { return reason })
+	tok := sumevent.Token{ProducerID: "p", Sequence: 1}.String()
+	for _, path := range []string{"/total", "/total?after=" + tok} {
+		rec := get(r, http.MethodGet, path)
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "TOTALS_GROUP_ID shared") || strings.Contains(rec.Body.String(), "5") {
+			t.Fatalf("%s: %d %q", path, rec.Code, rec.Body)
+		}
+	}
+	// Negative control: the same ledger is served once the replica may serve.
+	reason = nil
+	if rec := get(r, http.MethodGet, "/total"); rec.Code != http.StatusOK || rec.Body.String() != "5\n" {
+		t.Fatalf("serving: %d %q", rec.Code, rec.Body)
 	}
 }

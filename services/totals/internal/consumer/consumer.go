@@ -39,6 +39,7 @@ type Consumer struct {
 	flushInterval time.Duration
 	offsets       Offsets // nil: the lag is updated only as records arrive
 	lagInterval   time.Duration
+	topology      Topology // nil: the topic is not checked (unit tests)
 	log           *slog.Logger
 	m             *Metrics
 
@@ -49,6 +50,9 @@ type Consumer struct {
 
 	lagMu     sync.Mutex
 	stopLagFn func() // stops the current session's lag updates
+
+	partial   atomic.Pointer[error] // why the claims are not the whole topic
+	restoring atomic.Pointer[error] // set while a checkpoint is being restored
 }
 
 // New returns a consumer; newGroup joins the group (retried until Kafka
@@ -64,6 +68,13 @@ func New(newGroup func() (sarama.ConsumerGroup, error), topic string, l *ledger.
 // keeps growing while records arrive that the consumer does not apply.
 func (c *Consumer) WithLag(offsets Offsets, interval time.Duration) *Consumer {
 	c.offsets, c.lagInterval = offsets, interval
+	return c
+}
+
+// WithTopology has the consumer check, at every session and on the lag
+// timer, that it reads every partition of the topic.
+func (c *Consumer) WithTopology(t Topology) *Consumer {
+	c.topology = t
 	return c
 }
 
@@ -123,6 +134,7 @@ func (c *Consumer) join(ctx context.Context) (sarama.ConsumerGroup, error) {
 // (MarkOffset) when it is behind. A partition the state has never seen is
 // read from the oldest record.
 func (c *Consumer) Setup(sess sarama.ConsumerGroupSession) error {
+	c.checkTopic()
 	for _, p := range sess.Claims()[c.topic] {
 		if next, ok := c.ledger.NextOffset(p); ok {
 			sess.ResetOffset(c.topic, p, next, "")
@@ -131,6 +143,7 @@ func (c *Consumer) Setup(sess sarama.ConsumerGroupSession) error {
 			sess.ResetOffset(c.topic, p, sarama.OffsetOldest, "")
 		}
 	}
+	c.checkCoverage(sess.Claims()[c.topic])
 	c.session.Store(&sess)
 	c.startLag(sess)
 	c.log.Info("partitions assigned", "partitions", sess.Claims()[c.topic], "generation", sess.GenerationID())

@@ -42,11 +42,8 @@ func NewBrokerOffsets(newClient func() (sarama.Client, error)) *BrokerOffsets {
 func (b *BrokerOffsets) Range(topic string, partitions []int32) (oldest, end map[int32]int64, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.client == nil || b.client.Closed() {
-		if b.client, err = b.newClient(); err != nil {
-			b.client = nil
-			return nil, nil, err
-		}
+	if err = b.connect(); err != nil {
+		return nil, nil, err
 	}
 	oldest, end = map[int32]int64{}, map[int32]int64{}
 	for _, p := range partitions {
@@ -63,6 +60,18 @@ func (b *BrokerOffsets) Range(topic string, partitions []int32) (oldest, end map
 		return nil, nil, err
 	}
 	return oldest, end, nil
+}
+
+// connect opens the client if none is open (b.mu held).
+func (b *BrokerOffsets) connect() error {
+	if b.client != nil && !b.client.Closed() {
+		return nil
+	}
+	var err error
+	if b.client, err = b.newClient(); err != nil {
+		b.client = nil
+	}
+	return err
 }
 
 // stableEnd is Client.GetOffset(OffsetNewest) at the read_committed
@@ -136,11 +145,19 @@ func (c *Consumer) updateLag(ctx context.Context, partitions []int32) {
 // trackLag updates the lag of the session's partitions at once and then
 // every lag interval until ctx (the session) ends.
 func (c *Consumer) trackLag(ctx context.Context, partitions []int32) {
-	if c.offsets == nil || len(partitions) == 0 {
+	if c.offsets == nil {
 		return
 	}
-	c.updateLag(ctx, partitions)
-	lifecycle.Every(ctx, c.lagInterval, func() { c.updateLag(ctx, partitions) })
+	tick := func() {
+		if len(partitions) > 0 {
+			c.updateLag(ctx, partitions)
+		}
+		if ctx.Err() == nil {
+			c.checkCoverage(partitions)
+		}
+	}
+	tick()
+	lifecycle.Every(ctx, c.lagInterval, tick)
 }
 
 // startLag runs trackLag for a session until stopLag. The lag of partitions

@@ -13,6 +13,7 @@ type Metrics struct {
 	lag                                                  *prometheus.GaugeVec
 	endToEnd, flushDuration                              prometheus.Histogram
 	total                                                prometheus.Gauge
+	unassigned                                           prometheus.Gauge
 }
 
 // newMetrics registers the consumer metrics on reg; the sequence-gap and
@@ -35,5 +36,7 @@ func newMetrics(reg prometheus.Registerer, l *ledger.Ledger) *Metrics {
 		flushDuration: f.NewHistogram(prometheus.HistogramOpts{Name: "totals_state_flush_duration_seconds", Help: "Time to write and fsync the state file.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1}}),
 		total: f.NewGauge(prometheus.GaugeOpts{Name: "totals_total", Help: "The durable running total (float approximation; GET /total is exact)."}),
+		unassigned: f.NewGauge(prometheus.GaugeOpts{Name: "totals_partitions_unassigned",
+			Help: "Partitions of the topic this replica's session does not read (above 0: TOTALS_GROUP_ID is shared with another replica; GET /total answers 503)."}),
 	}
 }

@@ -52,11 +52,17 @@ type Stats struct {
 	Malformed  uint64
 	// Gaps counts events that arrived ahead of a missing one and were held.
 	Gaps uint64
+	// DeletedUnread counts offsets deleted from Kafka (retention,
+	// DeleteRecords) before this state had read them.
+	DeletedUnread uint64
 }
 
 // Snapshot is a copy of the whole state, as the state file keeps it.
 type Snapshot struct {
-	Topic     string
+	Topic string
+	// TopicID is the Kafka id of the topic the offsets are in (empty: not
+	// known yet, e.g. a state saved before ids were recorded).
+	TopicID   string
 	Total     string
 	Producers map[string]uint64
 	// Offsets maps partition to the next offset to read.
@@ -82,6 +88,7 @@ type Ledger struct {
 	dedupe bool
 
 	mu        sync.Mutex
+	topicID   string
 	total     big.Int
 	producers map[string]uint64
 	offsets   map[int32]int64
@@ -114,6 +121,7 @@ func (l *Ledger) Restore(s Snapshot) error {
 	// The working state gets copies: s also becomes the durable view, which
 	// readers use while Apply changes the working state.
 	l.mu.Lock()
+	l.topicID = s.TopicID
 	l.total.Set(total)
 	if s.Producers != nil {
 		l.producers = maps.Clone(s.Producers)
@@ -136,6 +144,48 @@ func (l *Ledger) NextOffset(partition int32) (int64, bool) {
 	defer l.mu.Unlock()
 	o, ok := l.offsets[partition]
 	return o, ok
+}
+
+// TopicID is the id of the topic the offsets are in ("" if not known).
+func (l *Ledger) TopicID() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.topicID
+}
+
+// SetTopicID records the id of the topic the offsets are in.
+func (l *Ledger) SetTopicID(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.topicID != id {
+		l.topicID, l.dirty = id, true
+	}
+}
+
+// ForgetOffsets drops the offsets the state covers (the topic they were in is
+// gone) and records the id of the topic now read, which is read again from
+// its oldest record. The total, the high-water marks and the held events
+// stay: the producers' sequences skip whatever was counted before.
+func (l *Ledger) ForgetOffsets(topicID string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.offsets = map[int32]int64{}
+	l.topicID, l.dirty = topicID, true
+}
+
+// Advance moves a partition's next offset forward to offset (records below
+// it are gone from Kafka); it reports how many offsets were skipped.
+func (l *Ledger) Advance(partition int32, offset int64) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	next := l.offsets[partition]
+	if offset <= next {
+		return 0
+	}
+	l.offsets[partition] = offset
+	l.stats.DeletedUnread += uint64(offset - next)
+	l.dirty = true
+	return offset - next
 }
 
 // Apply applies the event read at (partition, offset) and reports what it
@@ -217,7 +267,7 @@ func (l *Ledger) Snapshot() (s Snapshot, changed bool) {
 		return Snapshot{}, false
 	}
 	s = Snapshot{
-		Topic: l.topic, Total: l.total.String(), Producers: maps.Clone(l.producers),
+		Topic: l.topic, TopicID: l.topicID, Total: l.total.String(), Producers: maps.Clone(l.producers),
 		Offsets: maps.Clone(l.offsets), Stats: l.stats, SavedAt: time.Now().UTC(),
 	}
 	if len(l.held) > 0 {

@@ -97,3 +97,57 @@ func TestOpenRefusesACorruptFile(t *testing.T) {
 		t.Fatalf("Open of a corrupt file: %v", err)
 	}
 }
+
+func TestTopicIDRoundTripAndOldFilesWithoutIt(t *testing.T) {
+	l := ledger.New("t", true)
+	l.Apply(0, 0, ev("a", 1, 5))
+	l.SetTopicID("f9CdsurRRbqaj2FHFm0kxA")
+	l.Advance(1, 40)
+	s, _ := l.Snapshot()
+	body, err := Encode(s)
+	if err != nil || !strings.Contains(string(body), `"topic_id": "f9CdsurRRbqaj2FHFm0kxA"`) {
+		t.Fatalf("%s %v", body, err)
+	}
+	back, err := Decode(body)
+	if err != nil || back.TopicID != s.TopicID || back.Stats.DeletedUnread != 40 {
+		t.Fatalf("%+v %v", back, err)
+	}
+	// A file saved before topic ids were recorded loads, with no id: the
+	// consumer records the topic's id at its next session.
+	old := `{"topic": "t", "total": "12", "producers": {"a": 3}, "offsets": {"0": 3}, "stats": {"applied": 3}, "saved_at": "2026-01-01T00:00:00Z"}`
+	path := filepath.Join(t.TempDir(), "state")
+	if err := (File{Path: path, Kind: Kind}).Save([]byte(old)); err != nil {
+		t.Fatal(err)
+	}
+	r := ledger.New("t", true)
+	st, err := Open(path, r, quiet())
+	if err != nil || st.Fresh() || r.TopicID() != "" || r.View().Total.Int64() != 12 || string(st.LastSaved()) != old {
+		t.Fatalf("old file: %v fresh=%v id=%q total=%s", err, st != nil && st.Fresh(), r.TopicID(), r.View().Total)
+	}
+}
+
+func TestOpenReplacingMovesTheFileAsideAndAdoptSaves(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state")
+	if err := os.WriteFile(path, []byte("garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, ledger.New("t", true), quiet()); err == nil {
+		t.Fatal("a corrupt file loaded")
+	}
+	l := ledger.New("t", true)
+	st, aside, err := OpenReplacing(path, l, quiet())
+	if err != nil || !strings.Contains(aside, "state.corrupt-") || !st.Fresh() {
+		t.Fatalf("%q %v", aside, err)
+	}
+	if b, err := os.ReadFile(aside); err != nil || string(b) != "garbage" {
+		t.Fatalf("moved file: %q %v", b, err)
+	}
+	snap := ledger.Snapshot{Topic: "t", TopicID: "x", Total: "42", Producers: map[string]uint64{"a": 2}, Offsets: map[int32]int64{0: 2}}
+	if err := st.Adopt(snap); err != nil {
+		t.Fatal(err)
+	}
+	again := ledger.New("t", true)
+	if _, err := Open(path, again, quiet()); err != nil || again.View().Total.Int64() != 42 || again.TopicID() != "x" {
+		t.Fatalf("after adopt: %v %s", err, again.View().Total)
+	}
+}
