@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/distsum/distsum/tests/e2e/infra"
+	"github.com/distsum/distsum/tests/testkit"
 )
 
 // The replicated scenarios run the promise on the production shape: a 3-node KRaft cluster
@@ -102,6 +104,79 @@ func TestClusterMixedFaults(t *testing.T) {
 		schedule[i] = all[rng.IntN(len(all))]
 	}
 	check(t, run(t, "cluster-mixed", replicatedOptions(), seed, schedule))
+}
+
+// waitRetentionDeleted waits until every partition of the topic that has records no longer
+// starts at offset 0: retention deleted its first segments, so a replica without state can
+// only come back exact from a checkpoint.
+func (s *system) waitRetentionDeleted(t *testing.T, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		newest, oldest := s.cluster.NewestOffsets(t, topic), s.cluster.OldestOffsets(t, topic)
+		deleted := true
+		for p, end := range newest {
+			if end > 0 && oldest[p] == 0 {
+				deleted = false
+			}
+		}
+		if deleted {
+			t.Logf("%s starts at offsets %v (ends %v): early segments deleted", topic, oldest, newest)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("retention deleted nothing of %s in %v: starts %v, ends %v", topic, limit, oldest, newest)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+var rebuildReplica = fault{"kill -9 a totals replica and start it again with no state, early segments deleted", func(t *testing.T, s *system, rng *rand.Rand) {
+	s.waitRetentionDeleted(t, time.Minute)
+	i := rng.IntN(len(s.totals))
+	old := s.totals[i]
+	old.Kill(t)
+	// A new container of the same spec on a fresh volume: an empty data directory.
+	fresh := infra.StartService(t, s.net, old.Spec)
+	s.mu.Lock()
+	s.totals[i], s.views[i] = fresh, &testkit.Totals{URL: "http://" + fresh.HostAddr(8080)}
+	s.mu.Unlock()
+	// It refuses to serve a total (503) until it restored one.
+	started := time.Now()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		total, err := s.views[i].API().Total(ctx)
+		cancel()
+		if err == nil {
+			t.Logf("%s rebuilt without state: serving %s after %v", old.Spec.Alias, total, time.Since(started).Round(time.Millisecond))
+			// The log's start is gone: an empty ledger's 0 can only be a partial total.
+			if total.Sign() == 0 {
+				t.Errorf("%s started without state served total 0 before restoring a checkpoint: a partial total", old.Spec.Alias)
+			}
+			return
+		}
+		if time.Since(started) > 2*time.Minute {
+			t.Fatalf("%s rebuilt without state serves no total after 2m: %v", old.Spec.Alias, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}}
+
+// TestClusterRebuildReplica kills a totals replica and gives it an empty data directory after
+// retention deleted the topic's first segments: only the newest checkpoint (the compacted
+// <topic>-checkpoints topic) can bring it back, and it must come back exact.
+func TestClusterRebuildReplica(t *testing.T) {
+	o := replicatedOptions()
+	// Segments roll every 2 s and are deleted 8 s later; the broker checks every second.
+	o.brokerEnv = map[string]string{"KAFKA_LOG_RETENTION_CHECK_INTERVAL_MS": "1000"}
+	spec := clusterTopic
+	spec.Config = map[string]string{"retention.ms": "8000", "segment.ms": "2000", "segment.bytes": "1048576"}
+	for k, v := range clusterTopic.Config {
+		spec.Config[k] = v
+	}
+	o.topic = &spec
+	o.totalsEnv = map[string]string{"TOTALS_CHECKPOINT_INTERVAL": "1s"}
+	check(t, run(t, "rebuild-replica", o, 14, repeat(rebuildReplica, 3)))
 }
 
 // TestClusterNegativeControlRF1 runs the topic with one copy of each partition and kills the

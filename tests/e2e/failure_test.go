@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,7 +71,7 @@ type system struct {
 	views   []*testkit.Totals // REST client of each totals replica
 	client  calculatorpb.CalculatorServiceClient
 
-	mu          sync.Mutex
+	mu          sync.Mutex      // guards totals and views against the fault sampler, and publishGaps
 	publishGaps []time.Duration // leader kill -> next acknowledged publish
 }
 
@@ -83,6 +84,7 @@ type options struct {
 	topic      *infra.TopicSpec
 	brokerEnv  map[string]string
 	serviceEnv map[string]string
+	totalsEnv  map[string]string
 	// expectLoss bounds the final waits: acknowledged events are known to be unreachable.
 	expectLoss bool
 }
@@ -132,9 +134,8 @@ func startSystem(t *testing.T, o options) *system {
 		}
 		alias := "totals"
 		if o.topo.replicas > 1 {
-			// Each replica reads every partition: its own consumer group.
+			// Each replica reads every partition: by default it has a consumer group of its own.
 			alias = fmt.Sprintf("totals-%d", i+1)
-			env["TOTALS_GROUP_ID"] = "sum-group-" + alias
 		}
 		if !o.dedupe {
 			env["TOTALS_UNSAFE_DISABLE_DEDUPE"] = "true"
@@ -143,6 +144,9 @@ func startSystem(t *testing.T, o options) *system {
 			env["TOTALS_FLUSH_INTERVAL"] = o.flushInterval
 		}
 		for k, v := range o.serviceEnv {
+			env[k] = v
+		}
+		for k, v := range o.totalsEnv {
 			env[k] = v
 		}
 		tt := infra.StartService(t, nw, infra.ServiceSpec{
@@ -442,10 +446,13 @@ func (s *system) sampleDuring(t *testing.T, hist *history, name string, n int) (
 	quit, done := make(chan struct{}), make(chan struct{})
 	hc := &http.Client{Timeout: time.Second}
 	sample := func() {
-		parts := make([]string, len(s.totals))
-		for i, tt := range s.totals {
+		s.mu.Lock() // a fault may replace a replica meanwhile
+		totals, views := slices.Clone(s.totals), slices.Clone(s.views)
+		s.mu.Unlock()
+		parts := make([]string, len(totals))
+		for i, tt := range totals {
 			total, ready := "error", "error"
-			if resp, err := hc.Get(s.views[i].URL + "/total"); err == nil {
+			if resp, err := hc.Get(views[i].URL + "/total"); err == nil {
 				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				total = strings.TrimSpace(string(b))
@@ -455,7 +462,7 @@ func (s *system) sampleDuring(t *testing.T, hist *history, name string, n int) (
 					total = tot.String()
 				}
 			}
-			if resp, err := hc.Get(s.views[i].URL + "/readyz"); err == nil {
+			if resp, err := hc.Get(views[i].URL + "/readyz"); err == nil {
 				resp.Body.Close()
 				ready = strconv.Itoa(resp.StatusCode)
 			}
