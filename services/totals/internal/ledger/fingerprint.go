@@ -22,6 +22,13 @@ const (
 	DefaultFingerprintBudget = 1 << 22
 )
 
+// producer is the ledger's working state of one producer: the high-water
+// mark (every sequence up to it is counted) and the recent fingerprints.
+type producer struct {
+	hwm  uint64
+	ring ring
+}
+
 // counted is what the ledger remembers of an applied or held event.
 type counted struct {
 	fp  uint64 // 0: not known (held before a restart)
@@ -40,7 +47,7 @@ type ring struct {
 // lookup returns the counted event of seq (at or below hwm) if it is in the
 // window.
 func (r *ring) lookup(seq, hwm uint64) (counted, bool) {
-	if r == nil || seq < r.from || len(r.slots) == 0 || hwm-seq >= uint64(len(r.slots)) {
+	if seq < r.from || len(r.slots) == 0 || hwm-seq >= uint64(len(r.slots)) {
 		return counted{}, false
 	}
 	return r.slots[(seq-r.from)%uint64(len(r.slots))], true

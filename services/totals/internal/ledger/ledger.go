@@ -149,7 +149,7 @@ type Ledger struct {
 	mu        sync.Mutex
 	topicID   string
 	total     big.Int
-	producers map[string]uint64
+	producers map[string]*producer
 	offsets   map[int32]int64
 	held      map[string]map[uint64]counted
 	stats     Stats
@@ -157,7 +157,6 @@ type Ledger struct {
 
 	// Fingerprints of recent applied events (see fingerprint.go); window 0
 	// turns the content check off.
-	rings          map[string]*ring
 	window, budget int
 	used           int // ring slots allocated, all producers
 
@@ -169,8 +168,8 @@ type Ledger struct {
 // New returns an empty ledger for topic. dedupe=false applies duplicates too
 // and exists only so tests can prove they detect double counting.
 func New(topic string, dedupe bool) *Ledger {
-	l := &Ledger{topic: topic, dedupe: dedupe, producers: map[string]uint64{}, offsets: map[int32]int64{}, held: map[string]map[uint64]counted{},
-		rings: map[string]*ring{}, window: DefaultWindow, budget: DefaultFingerprintBudget, changed: make(chan struct{})}
+	l := &Ledger{topic: topic, dedupe: dedupe, producers: map[string]*producer{}, offsets: map[int32]int64{}, held: map[string]map[uint64]counted{},
+		window: DefaultWindow, budget: DefaultFingerprintBudget, changed: make(chan struct{})}
 	l.durable.Store(&View{Total: new(big.Int), Producers: map[string]uint64{}, Offsets: map[int32]int64{}})
 	return l
 }
@@ -198,8 +197,8 @@ func (l *Ledger) Restore(s Snapshot) error {
 	l.mu.Lock()
 	l.topicID = s.TopicID
 	l.total.Set(total)
-	if s.Producers != nil {
-		l.producers = maps.Clone(s.Producers)
+	for p, hwm := range s.Producers {
+		l.producers[p] = &producer{hwm: hwm}
 	}
 	if s.Offsets != nil {
 		l.offsets = maps.Clone(s.Offsets)
@@ -288,19 +287,24 @@ func (l *Ledger) ApplyRecord(partition int32, offset int64, e *sumevent.Event) R
 		l.offsets[partition] = offset + 1
 		l.dirty = true
 		l.add(e.Sum)
-		l.producers[e.ProducerID] = max(l.producers[e.ProducerID], e.Sequence)
+		pr := l.producer(e.ProducerID)
+		pr.hwm = max(pr.hwm, e.Sequence)
 		return Result{Outcome: Applied, Applied: 1}
 	}
 	var fp uint64
 	if l.window > 0 {
 		fp = fingerprint(e)
 	}
-	hwm := l.producers[e.ProducerID]
+	pr := l.producers[e.ProducerID]
+	var hwm uint64
+	if pr != nil {
+		hwm = pr.hwm
+	}
 	switch {
 	case e.Sequence <= hwm:
 		r := Result{Outcome: Duplicate}
 		if l.window > 0 {
-			c, ok := l.rings[e.ProducerID].lookup(e.Sequence, hwm)
+			c, ok := pr.ring.lookup(e.Sequence, hwm)
 			if r.Unverified = !ok || c.fp == 0; ok && differs(c, fp, e.Sum) {
 				return Result{Outcome: Collision, CountedSum: c.sum}
 			}
@@ -337,7 +341,10 @@ func (l *Ledger) ApplyRecord(partition int32, offset int64, e *sumevent.Event) R
 	l.offsets[partition] = offset + 1
 	l.dirty = true
 	l.add(e.Sum)
-	l.remember(e.ProducerID, e.Sequence, counted{fp: fp, sum: e.Sum})
+	if pr == nil {
+		pr = l.producer(e.ProducerID)
+	}
+	l.remember(pr, e.Sequence, counted{fp: fp, sum: e.Sum})
 	hwm, n := e.Sequence, 1
 	if held := l.held[e.ProducerID]; held != nil {
 		for c, ok := held[hwm+1]; ok; c, ok = held[hwm+1] {
@@ -345,14 +352,24 @@ func (l *Ledger) ApplyRecord(partition int32, offset int64, e *sumevent.Event) R
 			l.add(c.sum)
 			hwm++
 			n++
-			l.remember(e.ProducerID, hwm, c)
+			l.remember(pr, hwm, c)
 		}
 		if len(held) == 0 {
 			delete(l.held, e.ProducerID)
 		}
 	}
-	l.producers[e.ProducerID] = hwm
+	pr.hwm = hwm
 	return Result{Outcome: Applied, Applied: n}
+}
+
+// producer returns p's entry, made on its first applied event.
+func (l *Ledger) producer(p string) *producer {
+	pr := l.producers[p]
+	if pr == nil {
+		pr = &producer{}
+		l.producers[p] = pr
+	}
+	return pr
 }
 
 // differs reports whether an event (fingerprint fp, sum) is not the counted
@@ -361,18 +378,14 @@ func differs(c counted, fp uint64, sum int64) bool {
 	return c.sum != sum || (c.fp != 0 && c.fp != fp)
 }
 
-// remember puts the applied event seq of producer p in its ring. Sequences
+// remember puts the applied event seq of a producer in its ring. Sequences
 // arrive contiguous; the ring grows up to the window while the budget
 // allows, then wraps.
-func (l *Ledger) remember(p string, seq uint64, c counted) {
+func (l *Ledger) remember(pr *producer, seq uint64, c counted) {
 	if l.window == 0 {
 		return
 	}
-	r := l.rings[p]
-	if r == nil {
-		r = &ring{from: seq}
-		l.rings[p] = r
-	}
+	r := &pr.ring
 	if !r.wrapped && seq != r.from+uint64(len(r.slots)) {
 		r.from, r.slots = seq, r.slots[:0] // not contiguous (cannot happen in order): start again
 	}
@@ -434,8 +447,11 @@ func (l *Ledger) Snapshot() (s Snapshot, changed bool) {
 		return Snapshot{}, false
 	}
 	s = Snapshot{
-		Topic: l.topic, TopicID: l.topicID, Total: l.total.String(), Producers: maps.Clone(l.producers),
+		Topic: l.topic, TopicID: l.topicID, Total: l.total.String(), Producers: make(map[string]uint64, len(l.producers)),
 		Offsets: maps.Clone(l.offsets), Stats: l.stats, SavedAt: time.Now().UTC(),
+	}
+	for p, pr := range l.producers {
+		s.Producers[p] = pr.hwm
 	}
 	if len(l.held) > 0 {
 		s.Held = make(map[string]map[uint64]int64, len(l.held))
