@@ -82,11 +82,12 @@ func ProvideConsumer(cfg Config, r Replica, l *ledger.Ledger, st *state.Store, r
 }
 
 // ProvideChecks are the readiness checks: Kafka is reachable (polled in the
-// background), the state is being saved, and the replica reads every
-// partition of the topic.
+// background), the state is being saved, the replica reads every
+// partition of the topic, and no producer sequence collided.
 func ProvideChecks(ctx context.Context, cfg Config, st *state.Store, c *consumer.Consumer) health.Checks {
 	return health.Checks{Gate: map[string]health.Check{
 		"kafka": cfg.Kafka.ReadyCheck(ctx), "state": st.Healthy, "partitions": c.PartitionsCheck, "log": c.LogCheck, "topic": c.TopicCheck,
+		"collisions": c.CollisionsCheck,
 	}}
 }
 

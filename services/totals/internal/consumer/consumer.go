@@ -51,10 +51,11 @@ type Consumer struct {
 	lagMu     sync.Mutex
 	stopLagFn func() // stops the current session's lag updates
 
-	partial   atomic.Pointer[error] // why the claims are not the whole topic
-	restoring atomic.Pointer[error] // set while a checkpoint is being restored
-	lost      lostLog
-	lastLost  atomic.Pointer[string]
+	partial    atomic.Pointer[error] // why the claims are not the whole topic
+	restoring  atomic.Pointer[error] // set while a checkpoint is being restored
+	lost       lostLog
+	collisions collisionLog
+	lastLost   atomic.Pointer[string]
 
 	topicMu    sync.Mutex
 	watch      topicWatch
@@ -232,14 +233,19 @@ func (c *Consumer) handle(msg *sarama.ConsumerMessage) error {
 		}
 		return nil
 	}
-	outcome, applied := c.ledger.Apply(msg.Partition, msg.Offset, e)
-	c.m.applied.Add(float64(applied))
-	if outcome == ledger.Applied && e.AcceptedAt != 0 {
+	r := c.ledger.ApplyRecord(msg.Partition, msg.Offset, &e)
+	c.m.applied.Add(float64(r.Applied))
+	if r.Outcome == ledger.Applied && e.AcceptedAt != 0 {
 		c.accepted.add(e)
 	}
-	switch outcome {
+	switch r.Outcome {
+	case ledger.Collision:
+		return c.collided(msg, &e, r)
 	case ledger.Duplicate:
 		c.m.duplicates.Inc()
+		if r.Unverified {
+			c.m.unverified.Inc()
+		}
 	case ledger.Held:
 		c.log.Warn("event ahead of a missing one held until it arrives", "producer", e.ProducerID, "sequence", e.Sequence,
 			"partition", msg.Partition, "offset", msg.Offset)

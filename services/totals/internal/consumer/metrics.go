@@ -10,7 +10,9 @@ import (
 // Metrics are the totals_* metrics.
 type Metrics struct {
 	applied, duplicates, malformed, flushes, flushErrors prometheus.Counter
+	unverified                                           prometheus.Counter
 	lag                                                  *prometheus.GaugeVec
+	collisions                                           *prometheus.CounterVec
 	endToEnd, flushDuration                              prometheus.Histogram
 	total                                                prometheus.Gauge
 	unassigned, rereading                                prometheus.Gauge
@@ -35,8 +37,12 @@ func newMetrics(reg prometheus.Registerer, l *ledger.Ledger) *Metrics {
 	f.NewCounterFunc(prometheus.CounterOpts{Name: "totals_records_deleted_unread_total", Help: "Offsets deleted from Kafka (retention, DeleteRecords) before this state read them: records that cannot be counted (kept in the state file)."},
 		func() float64 { return float64(l.View().Stats.DeletedUnread) })
 	return &Metrics{
-		applied:     f.NewCounter(prometheus.CounterOpts{Name: "totals_events_applied_total", Help: "Sum events added to the total."}),
-		duplicates:  f.NewCounter(prometheus.CounterOpts{Name: "totals_duplicates_skipped_total", Help: "Events skipped because their producer sequence was already applied."}),
+		applied:    f.NewCounter(prometheus.CounterOpts{Name: "totals_events_applied_total", Help: "Sum events added to the total."}),
+		duplicates: f.NewCounter(prometheus.CounterOpts{Name: "totals_duplicates_skipped_total", Help: "Events skipped because their producer sequence was already applied."}),
+		unverified: f.NewCounter(prometheus.CounterOpts{Name: "totals_duplicates_unverified_total",
+			Help: "Duplicates (skipped) whose content could not be compared with the counted event: behind the fingerprint window, or counted before the process started."}),
+		collisions: f.NewCounterVec(prometheus.CounterOpts{Name: "totals_sequence_collisions_total",
+			Help: "Records whose producer sequence was already counted (or held) with other content: two writers under one producer id, or a forged record. Parked in the dead-letter file, not counted."}, []string{"producer"}),
 		malformed:   f.NewCounter(prometheus.CounterOpts{Name: "totals_malformed_records_total", Help: "Records that could not be applied and were parked in the dead-letter file."}),
 		flushes:     f.NewCounter(prometheus.CounterOpts{Name: "totals_state_flushes_total", Help: "State file saves."}),
 		flushErrors: f.NewCounter(prometheus.CounterOpts{Name: "totals_state_flush_errors_total", Help: "Failed state file saves (retried; the last saved total is kept)."}),

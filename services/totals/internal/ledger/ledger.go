@@ -1,7 +1,9 @@
 // Package ledger is the totals service's state machine: the running total,
 // the highest sequence applied per producer, and the Kafka offsets the state
 // covers. Applying the same event twice changes nothing, so re-delivery from
-// Kafka and re-publishing by a calculator are both harmless.
+// Kafka and re-publishing by a calculator are both harmless. A "duplicate"
+// whose content differs from the event counted under its producer and
+// sequence is not harmless: it is a Collision (see fingerprint.go).
 //
 // A producer's events are applied strictly in sequence order: an event that
 // arrives ahead of a missing one is held (in the state file too) until the
@@ -45,7 +47,28 @@ const (
 	// Held: the event is ahead of a missing one of its producer; it is
 	// applied when the missing one arrives.
 	Held
+	// Collision: the producer's sequence was already applied (or held) with
+	// other content: two writers under one producer id, or a forged record.
+	// The record is not applied and its offset not passed: the caller parks
+	// it, then calls Parked.
+	Collision
 )
+
+// Result is what ApplyRecord did with a record.
+type Result struct {
+	Outcome Outcome
+	// Applied is how many events were added to the total (more than one
+	// when the record filled a gap and released held events).
+	Applied int
+	// Unverified marks a Duplicate whose content could not be compared: its
+	// sequence is behind the fingerprint window (or was counted before this
+	// process started).
+	Unverified bool
+	// CountedSum is, for a Collision, the sum of the event counted under the
+	// same sequence (held, not yet counted, if CountedHeld).
+	CountedSum  int64
+	CountedHeld bool
+}
 
 // Stats are counters kept with the state.
 type Stats struct {
@@ -126,11 +149,16 @@ type Ledger struct {
 	mu        sync.Mutex
 	topicID   string
 	total     big.Int
-	producers map[string]uint64
+	producers map[string]*producer
 	offsets   map[int32]int64
-	held      map[string]map[uint64]int64
+	held      map[string]map[uint64]counted
 	stats     Stats
 	dirty     bool
+
+	// Fingerprints of recent applied events (see fingerprint.go); window 0
+	// turns the content check off.
+	window, budget int
+	used           int // ring slots allocated, all producers
 
 	durable atomic.Pointer[View]
 	wmu     sync.Mutex
@@ -140,8 +168,18 @@ type Ledger struct {
 // New returns an empty ledger for topic. dedupe=false applies duplicates too
 // and exists only so tests can prove they detect double counting.
 func New(topic string, dedupe bool) *Ledger {
-	l := &Ledger{topic: topic, dedupe: dedupe, producers: map[string]uint64{}, offsets: map[int32]int64{}, held: map[string]map[uint64]int64{}, changed: make(chan struct{})}
+	l := &Ledger{topic: topic, dedupe: dedupe, producers: map[string]*producer{}, offsets: map[int32]int64{}, held: map[string]map[uint64]counted{},
+		window: DefaultWindow, budget: DefaultFingerprintBudget, changed: make(chan struct{})}
 	l.durable.Store(&View{Total: new(big.Int), Producers: map[string]uint64{}, Offsets: map[int32]int64{}})
+	return l
+}
+
+// WithFingerprints sets the fingerprint window per producer and the budget
+// of all producers' windows together (entries); window 0 turns the check of
+// a duplicate's content off (a collision is then a plain duplicate). Call
+// it before the ledger is used.
+func (l *Ledger) WithFingerprints(window, budget int) *Ledger {
+	l.window, l.budget = max(window, 0), max(budget, 0)
 	return l
 }
 
@@ -159,14 +197,20 @@ func (l *Ledger) Restore(s Snapshot) error {
 	l.mu.Lock()
 	l.topicID = s.TopicID
 	l.total.Set(total)
-	if s.Producers != nil {
-		l.producers = maps.Clone(s.Producers)
+	for p, hwm := range s.Producers {
+		l.producers[p] = &producer{hwm: hwm}
 	}
 	if s.Offsets != nil {
 		l.offsets = maps.Clone(s.Offsets)
 	}
 	for p, h := range s.Held {
-		l.held[p] = maps.Clone(h)
+		// The state file keeps held sums, not fingerprints: a duplicate of
+		// a restored held event is compared by its sum only.
+		hc := make(map[uint64]counted, len(h))
+		for seq, sum := range h {
+			hc[seq] = counted{sum: sum}
+		}
+		l.held[p] = hc
 	}
 	l.stats = s.Stats
 	l.mu.Unlock()
@@ -228,52 +272,141 @@ func (l *Ledger) Advance(partition int32, offset int64) int64 {
 // did and how many events it added to the total (more than one when it fills
 // a gap and releases held events).
 func (l *Ledger) Apply(partition int32, offset int64, e sumevent.Event) (Outcome, int) {
+	r := l.ApplyRecord(partition, offset, &e)
+	return r.Outcome, r.Applied
+}
+
+// ApplyRecord is Apply with the details of a duplicate or a collision.
+func (l *Ledger) ApplyRecord(partition int32, offset int64, e *sumevent.Event) Result {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if next, ok := l.offsets[partition]; ok && offset < next {
-		return Covered, 0
+		return Result{Outcome: Covered}
+	}
+	if !l.dedupe { // test-only: count everything, duplicates included
+		l.offsets[partition] = offset + 1
+		l.dirty = true
+		l.add(e.Sum)
+		pr := l.producer(e.ProducerID)
+		pr.hwm = max(pr.hwm, e.Sequence)
+		return Result{Outcome: Applied, Applied: 1}
+	}
+	var fp uint64
+	if l.window > 0 {
+		fp = fingerprint(e)
+	}
+	pr := l.producers[e.ProducerID]
+	var hwm uint64
+	if pr != nil {
+		hwm = pr.hwm
+	}
+	switch {
+	case e.Sequence <= hwm:
+		r := Result{Outcome: Duplicate}
+		if l.window > 0 {
+			c, ok := pr.ring.lookup(e.Sequence, hwm)
+			if r.Unverified = !ok || c.fp == 0; ok && differs(c, fp, e.Sum) {
+				return Result{Outcome: Collision, CountedSum: c.sum}
+			}
+		}
+		l.offsets[partition] = offset + 1
+		l.dirty = true
+		l.stats.Duplicates++
+		return r
+	case e.Sequence > hwm+1:
+		held := l.held[e.ProducerID]
+		if c, dup := held[e.Sequence]; dup {
+			r := Result{Outcome: Duplicate}
+			if l.window > 0 {
+				if differs(c, fp, e.Sum) {
+					return Result{Outcome: Collision, CountedSum: c.sum, CountedHeld: true}
+				}
+				r.Unverified = c.fp == 0
+			}
+			l.offsets[partition] = offset + 1
+			l.dirty = true
+			l.stats.Duplicates++
+			return r
+		}
+		l.offsets[partition] = offset + 1
+		l.dirty = true
+		if held == nil {
+			held = map[uint64]counted{}
+			l.held[e.ProducerID] = held
+		}
+		held[e.Sequence] = counted{fp: fp, sum: e.Sum}
+		l.stats.Gaps++
+		return Result{Outcome: Held}
 	}
 	l.offsets[partition] = offset + 1
 	l.dirty = true
-	if !l.dedupe { // test-only: count everything, duplicates included
-		l.add(e.Sum)
-		l.producers[e.ProducerID] = max(l.producers[e.ProducerID], e.Sequence)
-		return Applied, 1
-	}
-	hwm := l.producers[e.ProducerID]
-	switch {
-	case e.Sequence <= hwm:
-		l.stats.Duplicates++
-		return Duplicate, 0
-	case e.Sequence > hwm+1:
-		held := l.held[e.ProducerID]
-		if _, dup := held[e.Sequence]; dup {
-			l.stats.Duplicates++
-			return Duplicate, 0
-		}
-		if held == nil {
-			held = map[uint64]int64{}
-			l.held[e.ProducerID] = held
-		}
-		held[e.Sequence] = e.Sum
-		l.stats.Gaps++
-		return Held, 0
-	}
 	l.add(e.Sum)
+	if pr == nil {
+		pr = l.producer(e.ProducerID)
+	}
+	l.remember(pr, e.Sequence, counted{fp: fp, sum: e.Sum})
 	hwm, n := e.Sequence, 1
 	if held := l.held[e.ProducerID]; held != nil {
-		for sum, ok := held[hwm+1]; ok; sum, ok = held[hwm+1] {
+		for c, ok := held[hwm+1]; ok; c, ok = held[hwm+1] {
 			delete(held, hwm+1)
-			l.add(sum)
+			l.add(c.sum)
 			hwm++
 			n++
+			l.remember(pr, hwm, c)
 		}
 		if len(held) == 0 {
 			delete(l.held, e.ProducerID)
 		}
 	}
-	l.producers[e.ProducerID] = hwm
-	return Applied, n
+	pr.hwm = hwm
+	return Result{Outcome: Applied, Applied: n}
+}
+
+// producer returns p's entry, made on its first applied event.
+func (l *Ledger) producer(p string) *producer {
+	pr := l.producers[p]
+	if pr == nil {
+		pr = &producer{}
+		l.producers[p] = pr
+	}
+	return pr
+}
+
+// differs reports whether an event (fingerprint fp, sum) is not the counted
+// one c. A c whose fingerprint is not known is compared by its sum.
+func differs(c counted, fp uint64, sum int64) bool {
+	return c.sum != sum || (c.fp != 0 && c.fp != fp)
+}
+
+// remember puts the applied event seq of a producer in its ring. Sequences
+// arrive contiguous; the ring grows up to the window while the budget
+// allows, then wraps.
+func (l *Ledger) remember(pr *producer, seq uint64, c counted) {
+	if l.window == 0 {
+		return
+	}
+	r := &pr.ring
+	if !r.wrapped && seq != r.from+uint64(len(r.slots)) {
+		r.from, r.slots = seq, r.slots[:0] // not contiguous (cannot happen in order): start again
+	}
+	if !r.wrapped {
+		if len(r.slots) == cap(r.slots) {
+			grow := min(max(2*cap(r.slots), 64), l.window) - cap(r.slots)
+			grow = min(grow, l.budget-l.used)
+			if grow > 0 {
+				r.slots = append(make([]counted, 0, cap(r.slots)+grow), r.slots...)
+				l.used += grow
+			}
+		}
+		if len(r.slots) < cap(r.slots) {
+			r.slots = append(r.slots, c)
+			return
+		}
+		r.wrapped = true
+	}
+	if len(r.slots) > 0 {
+		r.slots[(seq-r.from)%uint64(len(r.slots))] = c
+	}
 }
 
 func (l *Ledger) add(sum int64) {
@@ -284,13 +417,24 @@ func (l *Ledger) add(sum int64) {
 // Skip advances past a record that cannot be applied (it was parked).
 // It reports false when the offset was already covered.
 func (l *Ledger) Skip(partition int32, offset int64) bool {
+	return l.skip(partition, offset, true)
+}
+
+// Parked advances past a Collision's record once it is parked.
+func (l *Ledger) Parked(partition int32, offset int64) bool {
+	return l.skip(partition, offset, false)
+}
+
+func (l *Ledger) skip(partition int32, offset int64, malformed bool) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if next, ok := l.offsets[partition]; ok && offset < next {
 		return false
 	}
 	l.offsets[partition] = offset + 1
-	l.stats.Malformed++
+	if malformed {
+		l.stats.Malformed++
+	}
 	l.dirty = true
 	return true
 }
@@ -303,13 +447,20 @@ func (l *Ledger) Snapshot() (s Snapshot, changed bool) {
 		return Snapshot{}, false
 	}
 	s = Snapshot{
-		Topic: l.topic, TopicID: l.topicID, Total: l.total.String(), Producers: maps.Clone(l.producers),
+		Topic: l.topic, TopicID: l.topicID, Total: l.total.String(), Producers: make(map[string]uint64, len(l.producers)),
 		Offsets: maps.Clone(l.offsets), Stats: l.stats, SavedAt: time.Now().UTC(),
+	}
+	for p, pr := range l.producers {
+		s.Producers[p] = pr.hwm
 	}
 	if len(l.held) > 0 {
 		s.Held = make(map[string]map[uint64]int64, len(l.held))
 		for p, h := range l.held {
-			s.Held[p] = maps.Clone(h)
+			sums := make(map[uint64]int64, len(h))
+			for seq, c := range h {
+				sums[seq] = c.sum
+			}
+			s.Held[p] = sums
 		}
 	}
 	l.dirty = false

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -165,5 +166,124 @@ func TestMissingSequences(t *testing.T) {
 	l.Durable(s)
 	if g := l.View().Gaps; len(g) != 1 || g[0] != (Gap{Producer: "p", From: 2, To: 3, Held: 1, Missing: 2}) {
 		t.Fatalf("view gaps %+v", g)
+	}
+}
+
+// evr is an event with its request id and operands, as a calculator writes it.
+func evr(producer string, seq uint64, req string, n1, n2 int64) *sumevent.Event {
+	return &sumevent.Event{Version: 1, ProducerID: producer, Sequence: seq, RequestID: req, Num1: n1, Num2: n2, Sum: n1 + n2}
+}
+
+// Two calculators given one producer id both write sequence 2: the second is
+// a collision (not applied, its offset not passed until it is parked), while
+// a re-publish of the same event stays a plain duplicate.
+func TestCollisionIsToldFromARepublish(t *testing.T) {
+	l := New("t", true)
+	l.ApplyRecord(0, 0, evr("p", 1, "r1", 1, 1))
+	l.ApplyRecord(0, 1, evr("p", 2, "r2", 2, 3))
+	if r := l.ApplyRecord(0, 2, evr("p", 2, "r2", 2, 3)); r.Outcome != Duplicate || r.Unverified {
+		t.Fatalf("re-publish: %+v, want a verified duplicate", r)
+	}
+	r := l.ApplyRecord(0, 3, evr("p", 2, "other", 4, 5))
+	if r.Outcome != Collision || r.CountedSum != 5 || r.CountedHeld {
+		t.Fatalf("second writer: %+v, want a collision with the counted sum 5", r)
+	}
+	if next, _ := l.NextOffset(0); next != 3 {
+		t.Fatalf("next offset %d: a collision passed its offset before it was parked", next)
+	}
+	// Same numbers, another request: still another Add.
+	if r := l.ApplyRecord(0, 3, evr("p", 1, "r9", 1, 1)); r.Outcome != Collision {
+		t.Fatalf("same sum, other request id: %v, want a collision", r.Outcome)
+	}
+	if !l.Parked(0, 3) {
+		t.Fatal("Parked did not pass the offset")
+	}
+	s, _ := l.Snapshot()
+	if s.Total != "7" || s.Producers["p"] != 2 || s.Offsets[0] != 4 || s.Stats.Duplicates != 1 || s.Stats.Malformed != 0 {
+		t.Fatalf("snapshot %+v", s)
+	}
+}
+
+// A held event's sequence written again with other content is a collision
+// too, also after a restart (held sums are in the state file).
+func TestCollisionOfAHeldEvent(t *testing.T) {
+	l := New("t", true)
+	l.ApplyRecord(0, 0, evr("p", 1, "r1", 1, 0))
+	if r := l.ApplyRecord(0, 1, evr("p", 3, "r3", 3, 0)); r.Outcome != Held {
+		t.Fatalf("%+v", r)
+	}
+	if r := l.ApplyRecord(0, 2, evr("p", 3, "r3", 3, 0)); r.Outcome != Duplicate || r.Unverified {
+		t.Fatalf("held re-publish: %+v", r)
+	}
+	if r := l.ApplyRecord(0, 3, evr("p", 3, "x", 7, 0)); r.Outcome != Collision || !r.CountedHeld || r.CountedSum != 3 {
+		t.Fatalf("held collision: %+v", r)
+	}
+	l.Parked(0, 3)
+	s, _ := l.Snapshot()
+	r := New("t", true)
+	if err := r.Restore(s); err != nil {
+		t.Fatal(err)
+	}
+	if res := r.ApplyRecord(0, 4, evr("p", 3, "y", 8, 0)); res.Outcome != Collision || res.CountedSum != 3 {
+		t.Fatalf("held collision after a restart: %+v", res)
+	}
+	if res := r.ApplyRecord(0, 4, evr("p", 3, "r3", 3, 0)); res.Outcome != Duplicate || !res.Unverified {
+		t.Fatalf("held re-publish after a restart: %+v, want an unverified duplicate (no fingerprint kept)", res)
+	}
+	// Released by 2, the restored held event enters the window with its
+	// sum only: another sum is a collision, the same sum cannot be told.
+	r.ApplyRecord(0, 5, evr("p", 2, "r2", 2, 0))
+	if res := r.ApplyRecord(0, 6, evr("p", 3, "z", 5, 0)); res.Outcome != Collision || res.CountedSum != 3 {
+		t.Fatalf("released held event, other sum: %+v", res)
+	}
+	if res := r.ApplyRecord(0, 6, evr("p", 3, "z", 1, 2)); res.Outcome != Duplicate || !res.Unverified {
+		t.Fatalf("released held event, same sum other request: %+v, want unverified", res)
+	}
+}
+
+// A duplicate behind the window cannot be checked: it is an unverified
+// duplicate; inside the window it is checked. With fingerprints off (the
+// negative control) the same collision is a silent, verified-looking
+// duplicate: the check is what catches it.
+func TestCollisionWindow(t *testing.T) {
+	const window = 8
+	fill := func(l *Ledger) {
+		for i := uint64(1); i <= 20; i++ {
+			l.ApplyRecord(0, int64(i), evr("p", i, fmt.Sprint("r", i), int64(i), 0))
+		}
+	}
+	l := New("t", true).WithFingerprints(window, 1<<20)
+	fill(l)
+	if r := l.ApplyRecord(0, 21, evr("p", 13, "other", 1, 1)); r.Outcome != Collision || r.CountedSum != 13 {
+		t.Fatalf("inside the window: %+v", r)
+	}
+	if r := l.ApplyRecord(0, 21, evr("p", 12, "other", 1, 1)); r.Outcome != Duplicate || !r.Unverified {
+		t.Fatalf("behind the window: %+v, want an unverified duplicate", r)
+	}
+	if r := l.ApplyRecord(0, 22, evr("p", 20, "r20", 20, 0)); r.Outcome != Duplicate || r.Unverified {
+		t.Fatalf("re-publish inside the window: %+v", r)
+	}
+
+	off := New("t", true).WithFingerprints(0, 0)
+	fill(off)
+	if r := off.ApplyRecord(0, 21, evr("p", 13, "other", 1, 1)); r.Outcome != Duplicate || r.Unverified {
+		t.Fatalf("fingerprints off: %+v, want the silent duplicate the check exists for", r)
+	}
+
+	// The budget bounds all rings together: a second producer gets what is
+	// left, and its duplicates behind that are unverified.
+	b := New("t", true).WithFingerprints(window, window+2)
+	fill(b)
+	for i := uint64(1); i <= 5; i++ {
+		b.ApplyRecord(1, int64(i), evr("q", i, "q", int64(i), 0))
+	}
+	if b.used != window+2 {
+		t.Fatalf("%d slots allocated, budget %d", b.used, window+2)
+	}
+	if r := b.ApplyRecord(1, 6, evr("q", 4, "x", 0, 0)); r.Outcome != Collision {
+		t.Fatalf("inside the second producer's 2 slots: %+v", r)
+	}
+	if r := b.ApplyRecord(1, 6, evr("q", 3, "x", 0, 0)); r.Outcome != Duplicate || !r.Unverified {
+		t.Fatalf("behind the second producer's 2 slots: %+v", r)
 	}
 }
