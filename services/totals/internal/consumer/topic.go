@@ -39,19 +39,27 @@ func changed(recorded, id string, next map[int32]int64, newest map[int32]int64) 
 	return ""
 }
 
-// detectChange compares the topic with the state; it returns the topic id
-// read and why the state's offsets do not belong to the topic ("" if they do).
-func (c *Consumer) detectChange(claimed []int32, newest map[int32]int64) (id, why string) {
-	id, err := c.topology.TopicID(c.topic)
-	if err != nil {
-		c.log.Warn("cannot read the topic's id", "err", err)
-		id = ""
-	}
+// nextOffsets is the state's next offset of each claimed partition it has.
+func (c *Consumer) nextOffsets(claimed []int32) map[int32]int64 {
 	next := map[int32]int64{}
 	for _, p := range claimed {
 		if o, ok := c.ledger.NextOffset(p); ok {
 			next[p] = o
 		}
+	}
+	return next
+}
+
+// detectChange compares the topic with the state's next offsets; it returns
+// the topic id read and why the state's offsets do not belong to the topic
+// ("" if they do). next must have been read before newest: while records
+// are consumed the state moves on, and a next offset read after the end
+// offsets can be past them without the topic having changed.
+func (c *Consumer) detectChange(next, newest map[int32]int64) (id, why string) {
+	id, err := c.topology.TopicID(c.topic)
+	if err != nil {
+		c.log.Warn("cannot read the topic's id", "err", err)
+		id = ""
 	}
 	return id, changed(c.ledger.TopicID(), id, next, newest)
 }
@@ -65,7 +73,8 @@ func (c *Consumer) setUpTopic(claimed []int32, newest map[int32]int64) {
 	if c.topology == nil {
 		return
 	}
-	id, why := c.detectChange(claimed, newest)
+	// At Setup no claim of the session consumes yet: the next offsets stand still.
+	id, why := c.detectChange(c.nextOffsets(claimed), newest)
 	c.topicMu.Lock()
 	if why == "" && c.watch.pending != "" {
 		why = c.watch.pending
@@ -100,11 +109,12 @@ func (c *Consumer) watchTopic(ctx context.Context, claimed []int32) {
 	if c.topology == nil || len(claimed) == 0 {
 		return
 	}
+	next := c.nextOffsets(claimed) // before the end offsets: see detectChange
 	_, newest, err := c.topology.Bounds(c.topic, claimed)
 	if err != nil || ctx.Err() != nil {
 		return
 	}
-	if _, why := c.detectChange(claimed, newest); why != "" {
+	if _, why := c.detectChange(next, newest); why != "" {
 		c.topicMu.Lock()
 		c.watch.pending = why
 		c.topicMu.Unlock()

@@ -30,6 +30,49 @@ func TestChangedTopic(t *testing.T) {
 	}
 }
 
+// consumingTopology applies records while the end offsets are being read, as
+// the running session does while the lag timer checks the topic.
+type consumingTopology struct {
+	fakeTopology
+	during func()
+}
+
+func (f consumingTopology) Bounds(topic string, ps []int32) (map[int32]int64, map[int32]int64, error) {
+	oldest, newest, err := f.fakeTopology.Bounds(topic, ps)
+	f.during()
+	return oldest, newest, err
+}
+
+// The end offsets are read while records arrive: the state may then be past
+// them, and that is not a changed topic (it was, before the next offsets
+// were taken first: a healthy replica re-read the whole topic every few
+// seconds under load).
+func TestTopicWatchIgnoresRecordsConsumedMeanwhile(t *testing.T) {
+	c, l := newConsumer(t, filepath.Join(t.TempDir(), "state"))
+	l.SetTopicID("id")
+	for off := range int64(10) {
+		l.Apply(0, off, sumevent.Event{ProducerID: "p", Sequence: uint64(off + 1), Sum: 1})
+	}
+	c.WithTopology(consumingTopology{
+		fakeTopology: fakeTopology{partitions: 1, id: "id", oldest: map[int32]int64{0: 0}, newest: map[int32]int64{0: 10}},
+		during: func() { // two more records arrive and are applied meanwhile
+			for off := int64(10); off < 12; off++ {
+				l.Apply(0, off, sumevent.Event{ProducerID: "p", Sequence: uint64(off + 1), Sum: 1})
+			}
+		},
+	})
+	c.watchTopic(context.Background(), []int32{0})
+	c.topicMu.Lock()
+	pending := c.watch.pending
+	c.topicMu.Unlock()
+	if pending != "" {
+		t.Fatalf("records consumed while the end offsets were read taken for a changed topic: %s", pending)
+	}
+	if next, _ := l.NextOffset(0); next != 12 {
+		t.Fatalf("next offset %d, want 12 (offsets forgotten?)", next)
+	}
+}
+
 func TestRecreatedTopicIsReadAgainUntilItsOldEnd(t *testing.T) {
 	c, l := newConsumer(t, filepath.Join(t.TempDir(), "state"))
 	l.SetTopicID("old")
