@@ -64,6 +64,24 @@ var contractMetrics = map[string]kind{
 	"totals_state_flush_errors_total":     counter,
 	"totals_state_flush_duration_seconds": histogram,
 	"totals_total":                        gauge,
+	// Replicas, checkpoints, lost records and collisions (totals); the shared
+	// outbox's adoption, commit errors and panics (calculator); both services'
+	// topic and readiness gauges.
+	"totals_partitions_unassigned":        gauge,
+	"totals_topic_rereading":              gauge,
+	"totals_missing_events":               gauge,
+	"totals_records_deleted_unread_total": counter,
+	"totals_checkpoints_published_total":  counter,
+	"totals_checkpoint_age_seconds":       gauge,
+	"totals_sequence_collisions_total":    counter,
+	"totals_duplicates_unverified_total":  counter,
+	"outbox_adopted_events_total":         counter,
+	"outbox_commit_errors_total":          counter,
+	"grpc_server_panics_recovered_total":  counter,
+	"kafka_topic_replication_factor":      gauge,
+	"kafka_topic_min_insync_replicas":     gauge,
+	"kafka_topic_unsafe":                  gauge,
+	"readiness_check_up":                  gauge,
 	// Prometheus itself.
 	"up": gauge,
 }
