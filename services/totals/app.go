@@ -141,6 +141,10 @@ func (a *App) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if a.cp != nil && a.state.Fresh() {
+		// Set before the HTTP server answers: an empty ledger's total is partial.
+		a.consumer.Restoring(errors.New("restoring the state from a checkpoint"))
+	}
 	g := lifecycle.New(ctx, a.log, a.cfg.Ops.ShutdownTimeout)
 	g.Go("consumer", func(ctx context.Context) error {
 		// Create the topic if the calculator has not yet, so the group can

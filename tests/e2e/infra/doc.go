@@ -47,4 +47,11 @@
 // A service given ClientBootstrap("calculator") as its brokers reaches Kafka only through its
 // own proxy, so Link("calculator").Cut() partitions the calculator from Kafka while the totals
 // service keeps its own path.
+//
+// StartKafkaCluster runs n such nodes (kafka-1..kafka-n, each broker and controller, one
+// controller quorum of all n, one cluster id, a volume each) with the internal topics replicated
+// (RF min(n,3), min ISR min(n,2)). Each proxied client gets one listener and one link per broker,
+// on proxy port 29092+100*(node-1)+client index: KafkaCluster.Links(client) cuts a client from
+// the whole cluster, Broker(id).Link(client) from one node, and Isolate takes a node off the
+// network (other nodes, every link, the host) for a while.
 package infra

@@ -41,6 +41,7 @@ type Kafka struct {
 	Container *testcontainers.DockerContainer
 	Image     string
 	Alias     string // network alias
+	NodeID    int    // KRaft node id (1 for a single node)
 	Volume    string // named volume holding the log directory
 	// HostBootstrap reaches the broker from the host (tests, admin): 127.0.0.1:<fixed port>.
 	HostBootstrap string
@@ -98,6 +99,7 @@ func StartKafka(t testing.TB, nw *testcontainers.DockerNetwork, alias string, op
 	k := &Kafka{
 		Image:             img,
 		Alias:             alias,
+		NodeID:            1,
 		Volume:            "distsum-kafka-" + testkit.RandomHex(6),
 		HostBootstrap:     fmt.Sprintf("127.0.0.1:%d", hostPort),
 		InternalBootstrap: fmt.Sprintf("%s:%d", alias, kafkaInternalPort),
