@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,11 +98,20 @@ func (s *system) addNote(key string, n int64) {
 	s.note(key, strconv.FormatInt(old+n, 10))
 }
 
+// rounds counts each fault's injections per system, so its variants alternate (every run
+// exercises each) instead of depending on the seed's draws.
+var rounds sync.Map // "<system> <fault>" -> *atomic.Int64
+
+func (s *system) round(fault string) int {
+	v, _ := rounds.LoadOrStore(fmt.Sprintf("%p %s", s, fault), new(atomic.Int64))
+	return int(v.(*atomic.Int64).Add(1) - 1)
+}
+
 var (
 	killRestartCalc = fault{"kill -9 one of the calculators and start it again", func(t *testing.T, s *system, rng *rand.Rand) {
 		slot := rng.IntN(len(s.calcs))
 		c := s.calcs[slot]
-		if rng.IntN(2) == 0 {
+		if s.round("kill")%2 == 1 {
 			t.Logf("kill -9 %s", c.Spec.Alias)
 			c.Kill(t)
 		} else {
@@ -199,7 +210,7 @@ var (
 	restartPostgres = fault{"restart PostgreSQL (kill -9 or fast shutdown), down for 1-2 s", func(t *testing.T, s *system, rng *rand.Rand) {
 		before := s.unavailable.Load()
 		how := "kill -9"
-		if rng.IntN(2) == 0 {
+		if s.round("postgres")%2 == 0 {
 			s.pg.Kill(t)
 		} else {
 			how = "fast shutdown"
