@@ -52,6 +52,10 @@ func StartPostgres(t testing.TB, nw *testcontainers.DockerNetwork, alias string)
 	start := time.Now()
 	ctr, err := testcontainers.Run(context.Background(), img,
 		network.WithNetwork([]string{alias}, nw),
+		// The official image's settings, which distsum/postgres reads too.
+		testcontainers.WithEnv(map[string]string{
+			"POSTGRES_USER": postgresDB, "POSTGRES_DB": postgresDB, "POSTGRES_HOST_AUTH_METHOD": "trust",
+		}),
 		testcontainers.WithExposedPorts(port.String()),
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 			hc.PortBindings = dnetwork.PortMap{port: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(hostPort)}}}
