@@ -6,6 +6,7 @@
 #   scripts/build-images.sh toxiproxy              # distsum/toxiproxy:2.12.0      (static server)
 #   scripts/build-images.sh prometheus             # distsum/prometheus:2.42.0     (Debian's binaries)
 #   scripts/build-images.sh alertmanager           # distsum/alertmanager:0.25.0   (Debian's binaries)
+#   scripts/build-images.sh postgres               # distsum/postgres:15           (Debian's binaries)
 #
 # The service images (and any other static Go binary's) are written by tools/ociimage, the Bazel
 # image writer (//services/...:image; tests/e2e/infra.GoImage outside Bazel), and loaded with
@@ -26,6 +27,8 @@ PROMETHEUS_VERSION="2.42.0"
 PROMETHEUS_TAG="${PROMETHEUS_TAG:-distsum/prometheus:${PROMETHEUS_VERSION}}"
 ALERTMANAGER_VERSION="0.25.0"
 ALERTMANAGER_TAG="${ALERTMANAGER_TAG:-distsum/alertmanager:${ALERTMANAGER_VERSION}}"
+POSTGRES_MAJOR="15"
+POSTGRES_TAG="${POSTGRES_TAG:-distsum/postgres:${POSTGRES_MAJOR}}"
 STAGE="$ROOT/.cache/images"
 FORCE="${FORCE:-0}"
 export DOCKER_BUILDKIT=0 # the classic builder needs nothing beyond the engine
@@ -62,7 +65,7 @@ image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 # from (Dockerfile, entrypoint source, this script, versions): editing any of them rebuilds.
 INPUTS_LABEL="io.distsum.inputs"
 inputs_digest() { # files...
-	{ echo "$KAFKA_VERSION $TOXIPROXY_VERSION $PROMETHEUS_VERSION $ALERTMANAGER_VERSION $JRE_MODULES $JLINK_FLAGS"; cat "$0" "$@"; } | sha256sum | cut -c1-32
+	{ echo "$KAFKA_VERSION $TOXIPROXY_VERSION $PROMETHEUS_VERSION $ALERTMANAGER_VERSION $POSTGRES_MAJOR $JRE_MODULES $JLINK_FLAGS"; cat "$0" "$@"; } | sha256sum | cut -c1-32
 }
 have_image() { # tag digest
 	[[ "$FORCE" != 1 ]] || return 1
@@ -277,6 +280,9 @@ finish_debian_image() {
 	lib_closure "$r" "$@"
 	static_go_build ./deploy/images/httpprobe "$r/bin/httpprobe"
 	passwd_files "$r"
+	# A server that refuses root (postgres) brings its user.
+	[[ ! -f "$ctx/passwd.add" ]] || cat "$ctx/passwd.add" >>"$r/etc/passwd"
+	[[ ! -f "$ctx/group.add" ]] || cat "$ctx/group.add" >>"$r/etc/group"
 	docker build -q -f "deploy/images/$name/Dockerfile" -t "$tag" \
 		--label "org.opencontainers.image.version=$version" --label "$INPUTS_LABEL=$digest" "$ctx" >/dev/null
 	docker run --rm "$tag" --version >/dev/null 2>&1 ||
@@ -332,6 +338,40 @@ build_alertmanager() {
 		"$r/bin/alertmanager" "$r/bin/amtool"
 }
 
+# PostgreSQL: the server of Debian's postgresql-15 (postgres, initdb, the share and lib trees),
+# run as the postgres user (uid 999, as in the official image) by deploy/images/postgres-entrypoint.
+build_postgres() {
+	local digest
+	digest="$(inputs_digest deploy/images/postgres/* deploy/images/postgres-entrypoint/*.go \
+		deploy/images/httpprobe/*.go libs/service/probe.go)"
+	if have_image "$POSTGRES_TAG" "$digest"; then log "$POSTGRES_TAG is current"; return 0; fi
+	local t0=$SECONDS ctx="$STAGE/postgres" old deb="$STAGE/postgres/deb" r v="$POSTGRES_MAJOR" z
+	old="$(image_id "$POSTGRES_TAG")"
+	rm -rf "$ctx" && mkdir -p "$ctx/rootfs/usr/local/bin" "$ctx/data"
+	r="$ctx/rootfs"
+	debs_root "$deb" "postgresql-$v"
+	# The library closure is read with the host's ldd: the host needs the package's dependencies.
+	if ldd "$deb/usr/lib/postgresql/$v/bin/postgres" | grep -q 'not found'; then apt_install "postgresql-$v"; fi
+	mkdir -p "$r/usr/lib/postgresql/$v/bin" "$r/usr/share/postgresql"
+	cp "$deb/usr/lib/postgresql/$v/bin/postgres" "$deb/usr/lib/postgresql/$v/bin/initdb" "$r/usr/lib/postgresql/$v/bin/"
+	# Extensions and encoding conversions, without the LLVM JIT (jit is off: no libLLVM, 100 MB).
+	cp -a "$deb/usr/lib/postgresql/$v/lib" "$r/usr/lib/postgresql/$v/"
+	rm -rf "$r/usr/lib/postgresql/$v/lib/"{llvmjit.so,llvmjit_types.bc,bitcode,pgxs}
+	# initdb starts postgres through popen(3), i.e. /bin/sh -c: Debian's dash, its only shell use.
+	install -D -m 0755 "$(readlink -f /bin/dash)" "$r/bin/sh"
+	cp -a "$deb/usr/share/postgresql/$v" "$r/usr/share/postgresql/"
+	rm -rf "$r/usr/share/postgresql/$v/man"
+	# Debian's build reads the system tzdata; the image runs in UTC (TZ=UTC).
+	for z in UTC Etc/UTC; do install -D -m 0644 "/usr/share/zoneinfo/$z" "$r/usr/share/zoneinfo/$z"; done
+	printf 'postgres:x:999:999:PostgreSQL:/var/lib/postgresql:/sbin/nologin\n' >"$ctx/passwd.add"
+	printf 'postgres:x:999:\n' >"$ctx/group.add"
+	static_go_build ./deploy/images/postgres-entrypoint "$r/usr/local/bin/postgres-entrypoint"
+	# shellcheck disable=SC2046
+	finish_debian_image postgres "$POSTGRES_TAG" "$v" "$digest" "$ctx" "$old" "$t0" \
+		"$r/usr/lib/postgresql/$v/bin/postgres" "$r/usr/lib/postgresql/$v/bin/initdb" "$r/bin/sh" \
+		$(find "$r/usr/lib/postgresql/$v/lib" -name '*.so')
+}
+
 ensure_docker
 # Parallel test processes share the staging area: build one image at a time.
 mkdir -p "$STAGE"
@@ -343,5 +383,6 @@ kafka) build_kafka ;;
 toxiproxy) build_toxiproxy ;;
 prometheus) build_prometheus ;;
 alertmanager) build_alertmanager ;;
-*) echo "usage: $0 [all|kafka|toxiproxy|prometheus|alertmanager]" >&2; exit 2 ;;
+postgres) build_postgres ;;
+*) echo "usage: $0 [all|kafka|toxiproxy|prometheus|alertmanager|postgres]" >&2; exit 2 ;;
 esac

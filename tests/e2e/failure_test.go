@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -24,13 +25,16 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/distsum/distsum/proto/calculatorpb"
 	"github.com/distsum/distsum/services/totals/totalsclient"
@@ -66,10 +70,22 @@ type system struct {
 	net     *testcontainers.DockerNetwork
 	kafka   *infra.Kafka        // one node
 	cluster *infra.KafkaCluster // more than one node
-	calc    *infra.Service
-	totals  []*infra.Service  // one per replica
-	views   []*testkit.Totals // REST client of each totals replica
+	calc    *infra.Service      // the first calculator
+	totals  []*infra.Service    // one per replica
+	views   []*testkit.Totals   // REST client of each totals replica
 	client  calculatorpb.CalculatorServiceClient
+
+	// Several calculators (scale-out): the running ones by slot, a client per slot (the
+	// workload spreads Adds over them and retries on another), those killed for good, the
+	// shared outbox's database, and how to start a calculator in a slot.
+	calcs    []*infra.Service
+	clients  []*swapClient
+	gone     []*infra.Service
+	pg       *infra.Postgres
+	calcSpec func(slot int, producer string) infra.ServiceSpec
+
+	unavailable atomic.Int64      // failed Add attempts answered UNAVAILABLE
+	notes       map[string]string // scenario figures added to the summary (guarded by mu)
 
 	mu          sync.Mutex      // guards totals and views against the fault sampler, and publishGaps
 	publishGaps []time.Duration // leader kill -> next acknowledged publish
@@ -100,33 +116,64 @@ func startSystem(t *testing.T, o options) *system {
 	imgs := infra.EnsureImages(t)
 	nw := infra.NewNetwork(t)
 	tp := infra.StartToxiproxy(t, nw)
-	s := &system{topo: o.topo, net: nw}
-	var calcBrokers, totalsBrokers string
+	s := &system{topo: o.topo, net: nw, notes: map[string]string{}}
+	// Each calculator has its own link to Kafka (calculator-<slot> when there are several).
+	calcLinks := []string{"calculator"}
+	if o.topo.calculators > 1 {
+		calcLinks = nil
+		for i := range o.topo.calculators {
+			calcLinks = append(calcLinks, fmt.Sprintf("calculator-%d", i+1))
+		}
+	}
+	proxied := append(slices.Clone(calcLinks), "totals")
+	var bootstrap func(client string) string
 	if o.topo.brokers == 1 {
-		s.kafka = infra.StartKafka(t, nw, "kafka", infra.ViaProxy(tp, "calculator", "totals"))
+		s.kafka = infra.StartKafka(t, nw, "kafka", infra.ViaProxy(tp, proxied...))
 		s.kafka.CreateTopic(t, topic, 3)
-		calcBrokers, totalsBrokers = s.kafka.ClientBootstrap("calculator"), s.kafka.ClientBootstrap("totals")
+		bootstrap = s.kafka.ClientBootstrap
 	} else {
-		s.cluster = infra.StartKafkaCluster(t, nw, o.topo.brokers, infra.ViaProxy(tp, "calculator", "totals"),
+		s.cluster = infra.StartKafkaCluster(t, nw, o.topo.brokers, infra.ViaProxy(tp, proxied...),
 			infra.WithKafkaEnv(o.brokerEnv))
 		spec := clusterTopic
 		if o.topic != nil {
 			spec = *o.topic
 		}
 		s.cluster.CreateTopic(t, topic, spec)
-		calcBrokers, totalsBrokers = s.cluster.ClientBootstrap("calculator"), s.cluster.ClientBootstrap("totals")
+		bootstrap = s.cluster.ClientBootstrap
 	}
-	calcEnv := map[string]string{
-		"CALCULATOR_GRPC_ADDR": ":9090", "CALCULATOR_HTTP_ADDR": ":8081", "CALCULATOR_DATA_DIR": "/data",
-		"KAFKA_BROKERS": calcBrokers, "CALCULATOR_SHUTDOWN_TIMEOUT": "5s",
+	totalsBrokers := bootstrap("totals")
+	if o.topo.outbox == "postgres" {
+		s.pg = infra.StartPostgres(t, nw, "postgres")
 	}
-	for k, v := range o.serviceEnv {
-		calcEnv[k] = v
+	s.calcSpec = func(slot int, producer string) infra.ServiceSpec {
+		env := map[string]string{
+			"CALCULATOR_GRPC_ADDR": ":9090", "CALCULATOR_HTTP_ADDR": ":8081", "CALCULATOR_DATA_DIR": "/data",
+			"KAFKA_BROKERS": bootstrap(calcLinks[slot]), "CALCULATOR_SHUTDOWN_TIMEOUT": "5s",
+		}
+		alias := "calculator"
+		if o.topo.calculators > 1 {
+			alias = producer
+		}
+		if s.pg != nil {
+			// A dead instance's backlog is looked for every second, so adoption is measured
+			// in seconds rather than the default 5 s rounds.
+			env["CALCULATOR_OUTBOX"], env["CALCULATOR_POSTGRES_URL"] = "postgres", s.pg.URL
+			env["CALCULATOR_ADOPT_INTERVAL"], env["CALCULATOR_PRODUCER_ID"] = "1s", producer
+		}
+		for k, v := range o.serviceEnv {
+			env[k] = v
+		}
+		return infra.ServiceSpec{
+			Image: imgs.Calculator, Alias: alias, DataDir: "/data", Env: env,
+			Ports: []int{9090, 8081}, ReadyPort: 8081, ReadyPath: "/healthz",
+		}
 	}
-	s.calc = infra.StartService(t, nw, infra.ServiceSpec{
-		Image: imgs.Calculator, Alias: "calculator", DataDir: "/data", Env: calcEnv,
-		Ports: []int{9090, 8081}, ReadyPort: 8081, ReadyPath: "/healthz",
-	})
+	for i := range max(o.topo.calculators, 1) {
+		c := infra.StartService(t, nw, s.calcSpec(i, fmt.Sprintf("calc-%d", i+1)))
+		s.calcs = append(s.calcs, c)
+		s.clients = append(s.clients, &swapClient{c: dialCalculator(t, c)})
+	}
+	s.calc, s.client = s.calcs[0], s.clients[0]
 	for i := range o.topo.replicas {
 		env := map[string]string{
 			"TOTALS_HTTP_ADDR": ":8080", "TOTALS_DATA_DIR": "/data", "KAFKA_BROKERS": totalsBrokers,
@@ -156,21 +203,64 @@ func startSystem(t *testing.T, o options) *system {
 		s.totals = append(s.totals, tt)
 		s.views = append(s.views, &testkit.Totals{URL: "http://" + tt.HostAddr(8080)})
 	}
-	conn, err := grpc.NewClient(s.calc.HostAddr(9090), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	return s
+}
+
+// dialCalculator is a gRPC client of a calculator's published port (kept across restarts).
+func dialCalculator(t *testing.T, c *infra.Service) calculatorpb.CalculatorServiceClient {
+	t.Helper()
+	conn, err := grpc.NewClient(c.HostAddr(9090), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	s.client = calculatorpb.NewCalculatorServiceClient(conn)
-	return s
+	return calculatorpb.NewCalculatorServiceClient(conn)
 }
 
-// links are the client's links to every broker.
+// swapClient is the client of one calculator slot; a replacement instance takes the slot over.
+type swapClient struct {
+	mu sync.RWMutex
+	c  calculatorpb.CalculatorServiceClient
+}
+
+func (sc *swapClient) Add(ctx context.Context, in *calculatorpb.AddRequest, opts ...grpc.CallOption) (*calculatorpb.AddResponse, error) {
+	sc.mu.RLock()
+	c := sc.c
+	sc.mu.RUnlock()
+	return c.Add(ctx, in, opts...)
+}
+
+func (sc *swapClient) set(c calculatorpb.CalculatorServiceClient) {
+	sc.mu.Lock()
+	sc.c = c
+	sc.mu.Unlock()
+}
+
+// links are the client's links to every broker; "calculator" is every calculator's.
 func (s *system) links(client string) []*infra.Link {
-	if s.kafka != nil {
-		return []*infra.Link{s.kafka.Link(client)}
+	names := []string{client}
+	if client == "calculator" && len(s.calcs) > 1 {
+		names = nil
+		for i := range s.calcs {
+			names = append(names, fmt.Sprintf("calculator-%d", i+1))
+		}
 	}
-	return s.cluster.Links(client)
+	var out []*infra.Link
+	for _, n := range names {
+		if s.kafka != nil {
+			out = append(out, s.kafka.Link(n))
+		} else {
+			out = append(out, s.cluster.Links(n)...)
+		}
+	}
+	return out
+}
+
+// note adds a figure to the scenario's summary line.
+func (s *system) note(key, value string) {
+	s.mu.Lock()
+	s.notes[key] = value
+	s.mu.Unlock()
 }
 
 // replica picks the totals replica a fault hits (no draw with one replica, so the single-node
@@ -183,7 +273,13 @@ func (s *system) replica(rng *rand.Rand) *infra.Service {
 }
 
 func (s *system) containers() map[string]testcontainers.Container {
-	m := map[string]testcontainers.Container{"calculator": s.calc.Container}
+	m := map[string]testcontainers.Container{}
+	for _, c := range append(slices.Clone(s.calcs), s.gone...) {
+		m[c.Spec.Alias] = c.Container
+	}
+	if s.pg != nil {
+		m["postgres"] = s.pg.Container
+	}
 	for _, tt := range s.totals {
 		m[tt.Spec.Alias] = tt.Container
 	}
@@ -289,6 +385,7 @@ type result struct {
 	recoverMax, settle, elapse time.Duration
 	publishGapMax              time.Duration // replicated: leader kill -> next publish (0: no such fault)
 	backlog                    string        // the outbox backlog at the end ("0" once drained)
+	notes                      map[string]string
 }
 
 // replicaResult is what one totals replica shows once the system settled.
@@ -333,7 +430,20 @@ func run(t *testing.T, name string, o options, seed uint64, schedule []fault) re
 	})
 	n := adds()
 	oracle := addload.NewOracle()
-	w := &addload.Workload{Client: s.client, Oracle: oracle, Prefix: fmt.Sprintf("%s-%d", name, seed), Workers: 32, Seed: seed, Rate: rate(), OnAck: hist.ack, OnFailure: hist.failure}
+	w := &addload.Workload{Client: s.client, Oracle: oracle, Prefix: fmt.Sprintf("%s-%d", name, seed), Workers: 32, Seed: seed, Rate: rate(), OnAck: hist.ack,
+		OnFailure: func(a addload.Attempt) {
+			if status.Code(a.Err) == codes.Unavailable {
+				s.unavailable.Add(1)
+			}
+			hist.failure(a)
+		}}
+	if len(s.clients) > 1 {
+		// Spread over every calculator; a retry (same request_id) goes to another one.
+		w.Clients, w.RetryElsewhere = nil, true
+		for _, c := range s.clients {
+			w.Clients = append(w.Clients, c)
+		}
+	}
 	done := make(chan error, 1)
 	// The load runs until every fault is healed and at least n Adds are
 	// acknowledged, so no fault happens after the load.
@@ -420,6 +530,12 @@ func run(t *testing.T, name string, o options, seed uint64, schedule []fault) re
 	}
 	if backlog != "0" {
 		line += " backlog=" + backlog
+	}
+	s.mu.Lock()
+	r.notes = maps.Clone(s.notes)
+	s.mu.Unlock()
+	for _, k := range slices.Sorted(maps.Keys(r.notes)) {
+		line += fmt.Sprintf(" %s=%s", k, r.notes[k])
 	}
 	line += fmt.Sprintf(" settle=%v elapsed=%v", r.settle.Round(time.Millisecond), r.elapse.Round(time.Second))
 	t.Log(line)
@@ -593,9 +709,10 @@ func waitAcked(t *testing.T, w *addload.Workload, n int64, done chan error) {
 	}
 }
 
-// waitBacklogZero polls the calculator's outbox_backlog_events metric until it is 0 and
-// returns its last value; if the backlog does not drain in time, that fails the test when
-// must, else it returns after 5 s (a scenario that expects lost events).
+// waitBacklogZero polls every calculator's outbox_backlog_events metric (and, with the shared
+// outbox, the database's unpublished events of every producer, dead ones included) until all
+// are 0 and returns the last values; if the backlog does not drain in time, that fails the
+// test when must, else it returns after 5 s (a scenario that expects lost events).
 func waitBacklogZero(t *testing.T, s *system, must bool) string {
 	t.Helper()
 	wait := 2 * time.Minute
@@ -605,11 +722,22 @@ func waitBacklogZero(t *testing.T, s *system, must bool) string {
 	deadline := time.Now().Add(wait)
 	last := "no answer"
 	for time.Now().Before(deadline) {
-		if v, ok := metric(s.calc, "outbox_backlog_events"); ok {
-			last = v
-			if last == "0" {
-				return last
+		var vs []string
+		zero := true
+		for _, c := range s.calcs {
+			v, ok := metric(c, "outbox_backlog_events")
+			if !ok {
+				v = "no answer"
 			}
+			vs, zero = append(vs, v), zero && v == "0"
+		}
+		if s.pg != nil {
+			v := s.unpublished(t, "")
+			vs, zero = append(vs, "db:"+v), zero && v == "0"
+		}
+		last = strings.Join(vs, ",")
+		if zero {
+			return "0"
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -14,10 +14,11 @@ import (
 	"github.com/distsum/distsum/tests/testkit"
 )
 
-// Default image tags; KAFKA_IMAGE and TOXIPROXY_IMAGE override them.
+// Default image tags; KAFKA_IMAGE, TOXIPROXY_IMAGE and POSTGRES_IMAGE override them.
 const (
 	DefaultKafkaImage     = "distsum/kafka:4.1.1"
 	DefaultToxiproxyImage = "distsum/toxiproxy:2.12.0"
+	DefaultPostgresImage  = "distsum/postgres:15"
 	CalculatorImageTag    = "distsum/calculator:e2e"
 	TotalsImageTag        = "distsum/totals:e2e"
 )
@@ -40,6 +41,22 @@ func KafkaImage() string { return envOr("KAFKA_IMAGE", DefaultKafkaImage) }
 
 // ToxiproxyImage is the proxy image to run: $TOXIPROXY_IMAGE or distsum/toxiproxy:2.12.0.
 func ToxiproxyImage() string { return envOr("TOXIPROXY_IMAGE", DefaultToxiproxyImage) }
+
+// PostgresImage is the database image to run: $POSTGRES_IMAGE or distsum/postgres:15.
+func PostgresImage() string { return envOr("POSTGRES_IMAGE", DefaultPostgresImage) }
+
+// EnsurePostgresImage builds the PostgreSQL image when it is missing or stale (as
+// EnsureInfraImages does for Kafka and Toxiproxy; only the suites that use the shared outbox need
+// it). Another POSTGRES_IMAGE is left to the engine.
+func EnsurePostgresImage(t testing.TB) string {
+	t.Helper()
+	EnsureEngine(t)
+	img := PostgresImage()
+	if img == DefaultPostgresImage {
+		once(t, "postgres", func() (string, error) { return img, buildScript(t, "postgres") })
+	}
+	return img
+}
 
 // EnsureInfraImages builds the Kafka and Toxiproxy images when they are missing or stale
 // (scripts/build-images.sh decides). An image named by KAFKA_IMAGE/TOXIPROXY_IMAGE other than

@@ -100,10 +100,14 @@ type Workload struct {
 	// Clients, if set, replace Client: worker w calls Clients[w%len(Clients)] (several
 	// connections).
 	Clients []calculatorpb.CalculatorServiceClient
-	Oracle  *Oracle
-	Prefix  string
-	Workers int
-	Seed    uint64
+	// RetryElsewhere sends each retry to ANOTHER of Clients: attempt N of worker g goes to
+	// Clients[(g+N)%len(Clients)], always with the same request_id (instances sharing one outbox
+	// must answer it from the first attempt). Off: every attempt of worker g goes to the same one.
+	RetryElsewhere bool
+	Oracle         *Oracle
+	Prefix         string
+	Workers        int
+	Seed           uint64
 	// MaxNum bounds the operands, drawn from [-MaxNum, MaxNum] (0: 1000).
 	MaxNum int64
 	// Timeout bounds each attempt (0: 5 s).
@@ -142,9 +146,14 @@ func (w *Workload) Run(ctx context.Context, n int) error {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			client := w.Client
+			pick := func(int) calculatorpb.CalculatorServiceClient { return w.Client }
 			if len(w.Clients) > 0 {
-				client = w.Clients[g%len(w.Clients)]
+				pick = func(n int) calculatorpb.CalculatorServiceClient {
+					if !w.RetryElsewhere {
+						n = 0
+					}
+					return w.Clients[(g+n)%len(w.Clients)]
+				}
 			}
 			rng := rand.New(rand.NewPCG(w.Seed, uint64(g)))
 			for {
@@ -157,7 +166,7 @@ func (w *Workload) Run(ctx context.Context, n int) error {
 				}
 				a := Attempt{Worker: g, RequestID: fmt.Sprintf("%s-%d", w.Prefix, i),
 					Num1: rng.Int64N(2*maxNum+1) - maxNum, Num2: rng.Int64N(2*maxNum+1) - maxNum}
-				if err := w.add(ctx, client, a); err != nil {
+				if err := w.add(ctx, pick, a); err != nil {
 					errc <- err
 					return
 				}
@@ -169,8 +178,9 @@ func (w *Workload) Run(ctx context.Context, n int) error {
 	return <-errc
 }
 
-// add calls Add until it is answered, with the same request_id, pausing between attempts.
-func (w *Workload) add(ctx context.Context, client calculatorpb.CalculatorServiceClient, a Attempt) error {
+// add calls Add until it is answered, with the same request_id, pausing between attempts;
+// client(N) is the client of attempt N.
+func (w *Workload) add(ctx context.Context, client func(n int) calculatorpb.CalculatorServiceClient, a Attempt) error {
 	timeout := w.Timeout
 	if timeout == 0 {
 		timeout = 5 * time.Second
@@ -181,7 +191,7 @@ func (w *Workload) add(ctx context.Context, client calculatorpb.CalculatorServic
 		a.N++
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		t0 := time.Now()
-		resp, err := client.Add(cctx, req)
+		resp, err := client(a.N).Add(cctx, req)
 		a.Latency = time.Since(t0)
 		cancel()
 		if err != nil {
