@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -141,6 +142,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 1024
 	}
+	// A batch is one statement per table: 6 bound values per Add must stay
+	// under SQLite's 32,766 variables.
+	opts.MaxBatch = min(opts.MaxBatch, 4096)
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 4096
 	}
@@ -327,6 +331,11 @@ func marks(batch []*appendReq) int {
 	return n
 }
 
+// commitTx writes a batch in one transaction with a handful of statements,
+// whatever its size: one lookup of every request id, one multi-row INSERT of
+// the new events, one of their keys (and the relay's mark, if one is
+// queued). Per-Add statements cost more in database/sql and the driver than
+// SQLite spends storing the rows.
 func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 	ctx := context.Background()
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -334,26 +343,19 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 		return nil, 0, err
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	insEvent, err := tx.PrepareContext(ctx,
-		`INSERT INTO outbox_event (request_id, num1, num2, sum, created_at) VALUES (?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, 0, err
-	}
-	insKey, err := tx.PrepareContext(ctx,
-		`INSERT INTO idempotency_key (request_id, sequence, num1, num2, sum, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, 0, err
-	}
-	getKey, err := tx.PrepareContext(ctx,
-		`SELECT sequence, num1, num2, sum, created_at FROM idempotency_key WHERE request_id = ?`)
+	known, err := s.knownKeys(ctx, tx, batch)
 	if err != nil {
 		return nil, 0, err
 	}
 	now := time.Now().UnixNano()
 	out := make([]appendResp, len(batch))
-	inBatch := make(map[string]sumevent.Event)
-	replays := 0
+	// fresh are the batch positions that become new events, in batch order;
+	// firstOf maps a request id new in this batch to its position there.
+	fresh := make([]int, 0, len(batch))
+	firstOf := map[string]int{}
+	var sameBatch []int // replays of an id first seen earlier in this batch
 	var markUpTo uint64
+	replays := 0
 	for i, r := range batch {
 		if r.markUpTo > 0 {
 			markUpTo = max(markUpTo, r.markUpTo)
@@ -361,47 +363,72 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 		}
 		e := r.entry
 		if e.RequestID != "" {
-			prev, found := inBatch[e.RequestID]
-			if !found {
-				err := getKey.QueryRowContext(ctx, e.RequestID).Scan(&prev.Sequence, &prev.Num1, &prev.Num2, &prev.Sum, &prev.AcceptedAt)
-				switch {
-				case err == nil:
-					found = true
-					prev = s.event(prev.Sequence, e.RequestID, prev.Num1, prev.Num2, prev.Sum, prev.AcceptedAt)
-				case !errors.Is(err, sql.ErrNoRows):
-					return nil, 0, err
-				}
-			}
-			if found {
+			if prev, found := known[e.RequestID]; found {
 				replays++
-				if prev.Num1 != e.Num1 || prev.Num2 != e.Num2 {
-					out[i] = appendResp{err: ErrRequestIDConflict}
-				} else {
-					out[i] = appendResp{res: Result{Event: prev, Replayed: true}}
-				}
+				out[i] = replay(prev, e)
 				continue
 			}
+			if _, found := firstOf[e.RequestID]; found {
+				replays++
+				sameBatch = append(sameBatch, i)
+				continue
+			}
+			firstOf[e.RequestID] = i
 		}
-		var reqID any
-		if e.RequestID != "" {
-			reqID = e.RequestID
+		fresh = append(fresh, i)
+	}
+	if len(fresh) > 0 {
+		// One writer and AUTOINCREMENT: a multi-row INSERT numbers its rows
+		// consecutively, in VALUES order, up to last_insert_rowid().
+		var q strings.Builder
+		q.WriteString(`INSERT INTO outbox_event (request_id, num1, num2, sum, created_at) VALUES `)
+		args := make([]any, 0, 5*len(fresh))
+		for n, i := range fresh {
+			if n > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString(`(?,?,?,?,?)`)
+			e := batch[i].entry
+			var reqID any
+			if e.RequestID != "" {
+				reqID = e.RequestID
+			}
+			args = append(args, reqID, e.Num1, e.Num2, e.Sum, now)
 		}
-		res, err := insEvent.ExecContext(ctx, reqID, e.Num1, e.Num2, e.Sum, now)
+		res, err := tx.ExecContext(ctx, q.String(), args...)
 		if err != nil {
 			return nil, 0, err
 		}
-		seq, err := res.LastInsertId()
+		last, err := res.LastInsertId()
 		if err != nil {
 			return nil, 0, err
 		}
-		ev := s.event(uint64(seq), e.RequestID, e.Num1, e.Num2, e.Sum, now)
-		if e.RequestID != "" {
-			if _, err := insKey.ExecContext(ctx, e.RequestID, seq, e.Num1, e.Num2, e.Sum, now); err != nil {
+		first := uint64(last) - uint64(len(fresh)) + 1
+		q.Reset()
+		q.WriteString(`INSERT INTO idempotency_key (request_id, sequence, num1, num2, sum, created_at) VALUES `)
+		args = args[:0]
+		for n, i := range fresh {
+			e := batch[i].entry
+			ev := s.event(first+uint64(n), e.RequestID, e.Num1, e.Num2, e.Sum, now)
+			out[i] = appendResp{res: Result{Event: ev}}
+			if e.RequestID == "" {
+				continue
+			}
+			if len(args) > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString(`(?,?,?,?,?,?)`)
+			args = append(args, e.RequestID, ev.Sequence, e.Num1, e.Num2, e.Sum, now)
+		}
+		if len(args) > 0 {
+			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 				return nil, 0, err
 			}
-			inBatch[e.RequestID] = ev
 		}
-		out[i] = appendResp{res: Result{Event: ev}}
+	}
+	for _, i := range sameBatch {
+		e := batch[i].entry
+		out[i] = replay(out[firstOf[e.RequestID]].res.Event, e)
 	}
 	if markUpTo > 0 {
 		if _, err := tx.ExecContext(ctx,
@@ -413,6 +440,51 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 		return nil, 0, err
 	}
 	return out, replays, nil
+}
+
+// replay is the answer to a request id seen before: the first event, or a
+// conflict when the numbers differ.
+func replay(prev sumevent.Event, e Entry) appendResp {
+	if prev.Num1 != e.Num1 || prev.Num2 != e.Num2 {
+		return appendResp{err: ErrRequestIDConflict}
+	}
+	return appendResp{res: Result{Event: prev, Replayed: true}}
+}
+
+// knownKeys looks up, in one query, the events already recorded under the
+// batch's request ids.
+func (s *Store) knownKeys(ctx context.Context, tx *sql.Tx, batch []*appendReq) (map[string]sumevent.Event, error) {
+	var q strings.Builder
+	args := make([]any, 0, len(batch))
+	for _, r := range batch {
+		if r.markUpTo > 0 || r.entry.RequestID == "" {
+			continue
+		}
+		if len(args) > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteByte('?')
+		args = append(args, r.entry.RequestID)
+	}
+	known := map[string]sumevent.Event{}
+	if len(args) == 0 {
+		return known, nil
+	}
+	rows, err := tx.QueryContext(ctx,
+		`SELECT request_id, sequence, num1, num2, sum, created_at FROM idempotency_key WHERE request_id IN (`+q.String()+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var e sumevent.Event
+		if err := rows.Scan(&id, &e.Sequence, &e.Num1, &e.Num2, &e.Sum, &e.AcceptedAt); err != nil {
+			return nil, err
+		}
+		known[id] = s.event(e.Sequence, id, e.Num1, e.Num2, e.Sum, e.AcceptedAt)
+	}
+	return known, rows.Err()
 }
 
 // event is the one place an outbox row becomes the event published for it.

@@ -289,3 +289,69 @@ func crashChild(path string) {
 	}
 	wg.Wait()
 }
+
+// One batch mixing every case the set-based commit handles: new events with
+// and without a request id (numbered consecutively, in batch order), an id
+// already stored, an id first seen earlier in the same batch (replayed or in
+// conflict), and the relay's mark.
+func TestOneBatchMixesNewRepeatedAndConflictingKeys(t *testing.T) {
+	s, _ := openTemp(t, Options{})
+	ctx := context.Background()
+	stored, err := s.Append(ctx, Entry{RequestID: "old", Num1: 1, Num2: 1, Sum: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := func(e Entry) *appendReq { return &appendReq{entry: e, done: make(chan appendResp, 1)} }
+	batch := []*appendReq{
+		req(Entry{RequestID: "a", Num1: 1, Num2: 2, Sum: 3}),
+		req(Entry{Num1: 5, Num2: 5, Sum: 10}),                  // no id
+		req(Entry{RequestID: "old", Num1: 1, Num2: 1, Sum: 2}), // stored before: replay
+		req(Entry{RequestID: "a", Num1: 1, Num2: 2, Sum: 3}),   // earlier in the batch: replay
+		req(Entry{RequestID: "a", Num1: 9, Num2: 9, Sum: 18}),  // earlier, other numbers: conflict
+		{markUpTo: stored.Event.Sequence, done: make(chan appendResp, 1)},
+		req(Entry{RequestID: "b", Num1: -4, Num2: 0, Sum: -4}),
+	}
+	out, replays, err := s.commitTx(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := stored.Event.Sequence
+	want := []struct {
+		seq      uint64
+		replayed bool
+		conflict bool
+	}{{base + 1, false, false}, {base + 2, false, false}, {base, true, false}, {base + 1, true, false}, {0, false, true}, {}, {base + 3, false, false}}
+	for i, w := range want {
+		r := out[i]
+		switch {
+		case batch[i].markUpTo > 0:
+			if r.err != nil {
+				t.Errorf("mark: %v", r.err)
+			}
+		case w.conflict:
+			if !errors.Is(r.err, ErrRequestIDConflict) {
+				t.Errorf("entry %d: %v, want a conflict", i, r.err)
+			}
+		case r.err != nil || r.res.Event.Sequence != w.seq || r.res.Replayed != w.replayed:
+			t.Errorf("entry %d: sequence %d replayed %v err %v, want %d %v", i, r.res.Event.Sequence, r.res.Replayed, r.err, w.seq, w.replayed)
+		}
+	}
+	if replays != 3 {
+		t.Errorf("replays %d, want 3", replays)
+	}
+	if out[0].res.Event.Sum != 3 || out[6].res.Event.Sum != -4 || out[1].res.Event.RequestID != "" {
+		t.Errorf("events: %+v %+v %+v", out[0].res.Event, out[1].res.Event, out[6].res.Event)
+	}
+	pending, err := s.Pending(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 3 || pending[0].Sequence != base+1 || pending[2].Sequence != base+3 {
+		t.Fatalf("pending after the mark: %+v, want sequences %d..%d", pending, base+1, base+3)
+	}
+	// The keys were stored: a later retry replays.
+	again, err := s.Append(ctx, Entry{RequestID: "b", Num1: -4, Num2: 0, Sum: -4})
+	if err != nil || !again.Replayed || again.Event.Sequence != base+3 {
+		t.Fatalf("retry of b: %+v %v", again, err)
+	}
+}
