@@ -75,7 +75,7 @@ func ProvideOutbox(ctx context.Context, cfg Config, reg prometheus.Registerer, l
 		// Before any Add: sequences continue after the log's, and no other
 		// live calculator holds the id (pgoutbox does both in PostgreSQL).
 		lease, err = identity.Check(ctx, sq, identity.Options{
-			Brokers: cfg.Kafka.Brokers, Topic: cfg.Kafka.Topic, ProducerID: sq.ProducerID(),
+			Brokers: cfg.Kafka.Brokers, Topic: cfg.Kafka.Topic, ProducerID: sq.ProducerID(), Instance: sq.Instance(),
 			Configured: cfg.ProducerID != "", Lookback: cfg.RelayBatch, Log: log,
 		})
 		if err != nil {

@@ -44,6 +44,10 @@ type Options struct {
 	Brokers    []string
 	Topic      string
 	ProducerID string
+	// Instance names the outbox (outbox.Store.Instance): a group member of
+	// the same outbox is this outbox's own earlier process, killed before its
+	// session expired, not another holder.
+	Instance string
 	// Configured: the id came from CALCULATOR_PRODUCER_ID rather than being
 	// generated with this outbox.
 	Configured bool
@@ -102,7 +106,7 @@ func Check(ctx context.Context, o Outbox, opts Options) (*Lease, error) {
 	var lease *Lease
 	n, err := retry.Until(cctx, retry.Policy(250*time.Millisecond, 5*time.Second), func() (uint64, error) {
 		if lease == nil {
-			l, err := claim(cctx, opts)
+			l, err := claim(ctx, cctx, opts)
 			if err != nil {
 				if errors.Is(err, ErrConflict) {
 					return 0, retry.Permanent(err)
@@ -184,13 +188,15 @@ func (l *Lease) Release() {
 // GroupName is the consumer group whose member holds producer id id.
 func GroupName(id string) string { return "calculator-producer-" + id }
 
-// claim refuses the id if its group has a live member, joins it, and
-// refuses again if someone joined at the same time.
-func claim(ctx context.Context, opts Options) (*Lease, error) {
+// claim refuses the id if its group has a live member of another outbox,
+// joins it, and refuses again if someone joined at the same time. Waiting for
+// a holder to leave is bounded by HolderWait under ctx, not by the Kafka
+// wait of kctx: a holder is a refusal, never "Kafka did not answer".
+func claim(ctx, kctx context.Context, opts Options) (*Lease, error) {
 	group := GroupName(opts.ProducerID)
 	deadline := time.Now().Add(opts.HolderWait)
 	for {
-		members, err := groupMembers(opts.Brokers, group)
+		members, err := groupMembers(opts.Brokers, group, clientID(opts))
 		if err != nil {
 			return nil, err
 		}
@@ -205,18 +211,18 @@ func claim(ctx context.Context, opts Options) (*Lease, error) {
 			return nil, ctx.Err()
 		}
 	}
-	l, err := join(ctx, opts)
+	l, err := join(kctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	members, err := groupMembers(opts.Brokers, group)
+	members, err := groupMembers(opts.Brokers, group, clientID(opts))
 	if err != nil {
 		l.Release()
 		return nil, err
 	}
-	if members > 1 {
+	if members > 0 {
 		l.Release()
-		return nil, holderError(opts.ProducerID, group, members-1)
+		return nil, holderError(opts.ProducerID, group, members)
 	}
 	return l, nil
 }
@@ -226,7 +232,11 @@ func holderError(id, group string, n int) error {
 		ErrConflict, id, n, group)
 }
 
-func groupMembers(brokers []string, group string) (int, error) {
+// clientID names this process in the group: the id and the outbox.
+func clientID(opts Options) string { return "calculator-" + opts.ProducerID + "." + opts.Instance }
+
+// groupMembers counts the group's members other than self's (this outbox's).
+func groupMembers(brokers []string, group, self string) (int, error) {
 	admin, err := sarama.NewClusterAdmin(brokers, kafka.ConsumerConfig("distsum-identity"))
 	if err != nil {
 		return 0, err
@@ -241,7 +251,13 @@ func groupMembers(brokers []string, group string) (int, error) {
 			if !errors.Is(d.Err, sarama.ErrNoError) {
 				return 0, d.Err
 			}
-			return len(d.Members), nil
+			n := 0
+			for _, m := range d.Members {
+				if m.ClientId != self {
+					n++
+				}
+			}
+			return n, nil
 		}
 	}
 	return 0, nil
@@ -251,7 +267,7 @@ func groupMembers(brokers []string, group string) (int, error) {
 // member subscribes to the sum topic (a group needs a subscription) but reads
 // nothing: it starts at the newest offset and never takes a message.
 func join(ctx context.Context, opts Options) (*Lease, error) {
-	cfg := kafka.ConsumerConfig("calculator-" + opts.ProducerID)
+	cfg := kafka.ConsumerConfig(clientID(opts))
 	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
 	cfg.ChannelBufferSize = 1
 	cg, err := sarama.NewConsumerGroup(opts.Brokers, GroupName(opts.ProducerID), cfg)

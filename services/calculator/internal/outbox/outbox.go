@@ -81,6 +81,7 @@ type Store struct {
 	db         *sql.DB
 	lock       *os.File
 	producerID string
+	instance   string
 	log        *slog.Logger
 	obs        Observer
 	maxBatch   int
@@ -225,8 +226,24 @@ func (s *Store) init(wantID string) error {
 		return fmt.Errorf("outbox: configured producer id %q differs from the outbox's own %q", wantID, id)
 	}
 	s.producerID = id
+	// A random name of this outbox file, made once: tells this outbox's own
+	// earlier process (killed, its lease not yet expired) from another
+	// outbox under the same producer id.
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('instance', ?)`, hex.EncodeToString(b)); err != nil {
+		return fmt.Errorf("outbox: store instance: %w", err)
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'instance'`).Scan(&s.instance); err != nil {
+		return fmt.Errorf("outbox: read instance: %w", err)
+	}
 	return nil
 }
+
+// Instance is this outbox file's own random name, kept for its life.
+func (s *Store) Instance() string { return s.instance }
 
 // ProducerID is this outbox's stable identity.
 func (s *Store) ProducerID() string { return s.producerID }
