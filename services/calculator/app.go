@@ -77,6 +77,7 @@ func ProvideOutbox(ctx context.Context, cfg Config, reg prometheus.Registerer, l
 		lease, err = identity.Check(ctx, sq, identity.Options{
 			Brokers: cfg.Kafka.Brokers, Topic: cfg.Kafka.Topic, ProducerID: sq.ProducerID(), Instance: sq.Instance(),
 			Configured: cfg.ProducerID != "", Lookback: cfg.RelayBatch, Log: log,
+			EnsureTopic: func(ctx context.Context) error { _, err := cfg.Kafka.EnsureTopic(ctx, log); return err },
 		})
 		if err != nil {
 			s.Close()

@@ -62,7 +62,12 @@ type Options struct {
 	// it to leave before the start is refused (default 15 s: a killed
 	// holder's session times out in 10 s).
 	HolderWait time.Duration
-	Log        *slog.Logger
+	// EnsureTopic creates or checks the topic (kafka.Settings.EnsureTopic):
+	// the group subscribes to it and the log is read from it, and on a new
+	// cluster it does not exist before the first calculator makes it. It
+	// retries while Kafka is away; an error before ctx ends is final.
+	EnsureTopic func(ctx context.Context) error
+	Log         *slog.Logger
 }
 
 // Check runs the start-time checks and returns the lease this process holds
@@ -104,7 +109,17 @@ func Check(ctx context.Context, o Outbox, opts Options) (*Lease, error) {
 		defer cancel()
 	}
 	var lease *Lease
+	topicReady := opts.EnsureTopic == nil
 	n, err := retry.Until(cctx, retry.Policy(250*time.Millisecond, 5*time.Second), func() (uint64, error) {
+		if !topicReady {
+			if err := opts.EnsureTopic(cctx); err != nil {
+				if cctx.Err() == nil {
+					return 0, retry.Permanent(err)
+				}
+				return 0, err
+			}
+			topicReady = true
+		}
 		if lease == nil {
 			l, err := claim(ctx, cctx, opts)
 			if err != nil {
@@ -127,7 +142,8 @@ func Check(ctx context.Context, o Outbox, opts Options) (*Lease, error) {
 		opts.Log.Warn("checking the producer id against Kafka; retrying", "producer_id", id, "err", err, "retry_in", next)
 	})
 	switch {
-	case errors.Is(err, ErrConflict):
+	case errors.Is(err, ErrConflict), err != nil && cctx.Err() == nil:
+		// A refusal, or an error retrying cannot fix (a refused topic).
 		lease.Release()
 		return nil, err
 	case err != nil && ctx.Err() != nil:
