@@ -184,6 +184,7 @@ type Lease struct {
 	cg     sarama.ConsumerGroup
 	cancel context.CancelFunc
 	done   chan struct{}
+	leave  func() // leaves the group for good (a static member does not on Close)
 }
 
 // Release leaves the group, so that a successor can start at once.
@@ -198,6 +199,9 @@ func (l *Lease) Release() {
 	if l.cg != nil {
 		_ = l.cg.Close()
 		l.cg = nil
+		if l.leave != nil {
+			l.leave()
+		}
 	}
 }
 
@@ -286,6 +290,10 @@ func join(ctx context.Context, opts Options) (*Lease, error) {
 	cfg := kafka.ConsumerConfig(clientID(opts))
 	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
 	cfg.ChannelBufferSize = 1
+	// Static membership: the same outbox's process, restarted after kill -9,
+	// takes its old member's place at once instead of waiting for the
+	// coordinator to give up on it (the session timeout).
+	cfg.Consumer.Group.InstanceId = clientID(opts)
 	cg, err := sarama.NewConsumerGroup(opts.Brokers, GroupName(opts.ProducerID), cfg)
 	if err != nil {
 		return nil, err
@@ -293,6 +301,7 @@ func join(ctx context.Context, opts Options) (*Lease, error) {
 	lctx, cancel := context.WithCancel(context.Background())
 	l := &Lease{cg: cg, cancel: cancel, done: make(chan struct{})}
 	h := &member{joined: make(chan struct{})}
+	l.leave = func() { leaveStatic(opts, h.memberID()) }
 	go func() {
 		defer close(l.done)
 		for lctx.Err() == nil {
@@ -334,11 +343,57 @@ func background(opts Options) *Lease {
 type member struct {
 	once   sync.Once
 	joined chan struct{}
+	mu     sync.Mutex
+	id     string
 }
 
-func (m *member) Setup(sarama.ConsumerGroupSession) error {
+func (m *member) Setup(s sarama.ConsumerGroupSession) error {
+	m.mu.Lock()
+	m.id = s.MemberID()
+	m.mu.Unlock()
 	m.once.Do(func() { close(m.joined) })
 	return nil
+}
+
+func (m *member) memberID() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.id
+}
+
+// leaveStatic removes this static member from the group on a graceful stop,
+// so that a successor (a new outbox under the id) need not wait for the
+// session to expire. Best effort: a failure only costs that wait.
+func leaveStatic(opts Options, memberID string) {
+	if memberID == "" {
+		return
+	}
+	client, err := sarama.NewClient(opts.Brokers, kafka.ConsumerConfig(clientID(opts)))
+	if err != nil {
+		return
+	}
+	defer client.Close()
+	group := GroupName(opts.ProducerID)
+	b, err := client.Coordinator(group)
+	if err != nil {
+		return
+	}
+	instance := clientID(opts)
+	resp, err := b.LeaveGroup(&sarama.LeaveGroupRequest{Version: 3, GroupId: group,
+		Members: []sarama.MemberIdentity{{MemberId: memberID, GroupInstanceId: &instance}}})
+	if err == nil && !errors.Is(resp.Err, sarama.ErrNoError) {
+		err = resp.Err
+	}
+	if err == nil {
+		for _, m := range resp.Members {
+			if !errors.Is(m.Err, sarama.ErrNoError) {
+				err = m.Err
+			}
+		}
+	}
+	if err != nil {
+		opts.Log.Warn("leaving the producer id's group failed; a successor waits for the session to expire", "producer_id", opts.ProducerID, "err", err)
+	}
 }
 
 func (m *member) Cleanup(sarama.ConsumerGroupSession) error { return nil }
