@@ -270,3 +270,41 @@ func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
 }
+
+// TestIntactOutboxStartsWhileKafkaIsDown: the check must not keep an intact
+// outbox from starting: with Kafka down the calculator starts after the
+// bounded check, with a warning, takes Adds, and takes its lease on the id
+// once Kafka is back; every Add is counted.
+func TestIntactOutboxStartsWhileKafkaIsDown(t *testing.T) {
+	k := startKafka(t)
+	totals := testkit.StartTotals(t, k.Bootstrap())
+	calc := testkit.StartCalculator(t, k.Bootstrap(), "CALCULATOR_PRODUCER_ID=calc-intact")
+	first, sum1 := addN(t, calc.Client(t), 5, 1)
+	totals.WaitCounted(t, first[4], 60*time.Second)
+	calc.Stop()
+	k.Kill()
+	start := time.Now()
+	calc.Restart(t)
+	t.Logf("started with Kafka down in %s", time.Since(start).Round(time.Millisecond))
+	if !strings.Contains(readFile(t, calc.LogPath()), "Kafka did not answer") {
+		t.Fatal("no warning that the producer id was not checked")
+	}
+	second, sum2 := addN(t, calc.Client(t), 5, 100)
+	k.Restart(t)
+	got := totals.WaitCounted(t, second[4], 90*time.Second)
+	if want := new(big.Int).Add(sum1, sum2); got.Cmp(want) != 0 {
+		t.Fatalf("total %s, want %s", got, want)
+	}
+	admin, err := sarama.NewClusterAdmin(k.Brokers(), kafka.ConsumerConfig("test-groups"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	eventually(t, "the calculator takes its lease when Kafka is back", 60*time.Second, func() string {
+		ds, err := admin.DescribeConsumerGroups([]string{"calculator-producer-calc-intact"})
+		if err != nil || len(ds) != 1 || len(ds[0].Members) != 1 {
+			return fmt.Sprintf("group %+v (%v)", ds, err)
+		}
+		return ""
+	})
+}
