@@ -25,6 +25,7 @@ import (
 	"github.com/distsum/distsum/libs/lifecycle"
 	"github.com/distsum/distsum/libs/metrics"
 	"github.com/distsum/distsum/proto/calculatorpb"
+	"github.com/distsum/distsum/services/calculator/internal/identity"
 	"github.com/distsum/distsum/services/calculator/internal/outbox"
 	"github.com/distsum/distsum/services/calculator/internal/outbox/pgoutbox"
 	"github.com/distsum/distsum/services/calculator/internal/relay"
@@ -69,13 +70,32 @@ func ProvideOutbox(ctx context.Context, cfg Config, reg prometheus.Registerer, l
 	if err != nil {
 		return nil, nil, err
 	}
+	var lease *identity.Lease
+	if sq, ok := s.(*outbox.Store); ok && identityCheck {
+		// Before any Add: sequences continue after the log's, and no other
+		// live calculator holds the id (pgoutbox does both in PostgreSQL).
+		lease, err = identity.Check(ctx, sq, identity.Options{
+			Brokers: cfg.Kafka.Brokers, Topic: cfg.Kafka.Topic, ProducerID: sq.ProducerID(), Instance: sq.Instance(),
+			Configured: cfg.ProducerID != "", Lookback: cfg.RelayBatch, Log: log,
+			EnsureTopic: func(ctx context.Context) error { _, err := cfg.Kafka.EnsureTopic(ctx, log); return err },
+		})
+		if err != nil {
+			s.Close()
+			return nil, nil, err
+		}
+	}
 	outbox.RegisterBacklogMetrics(reg, s)
 	return s, func() {
 		if err := s.Close(); err != nil {
 			log.Error("closing the outbox", "err", err)
 		}
+		lease.Release()
 	}, nil
 }
+
+// identityCheck is off only in a test build (tag distsum_no_identity_check),
+// the negative control of the check: never a setting of the service.
+var identityCheck = true
 
 // ProvideRelay builds the outbox-to-Kafka relay.
 func ProvideRelay(cfg Config, store outbox.Backend, m *relay.Metrics, log *slog.Logger) *relay.Relay {

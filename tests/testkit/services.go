@@ -187,7 +187,13 @@ type Calculator struct {
 // fresh directory. env adds or overrides variables.
 func StartCalculator(t testing.TB, brokers string, env ...string) *Calculator {
 	t.Helper()
-	bins := ServiceBinaries(t)
+	return StartCalculatorBinary(t, ServiceBinaries(t).Calculator, brokers, env...)
+}
+
+// StartCalculatorBinary is StartCalculator with another calculator
+// executable (a test build of it).
+func StartCalculatorBinary(t testing.TB, bin, brokers string, env ...string) *Calculator {
+	t.Helper()
 	dir := t.TempDir()
 	c := &Calculator{GRPCAddr: freeAddr(t), HTTPAddr: freeAddr(t), DataDir: filepath.Join(dir, "data")}
 	base := []string{
@@ -195,7 +201,7 @@ func StartCalculator(t testing.TB, brokers string, env ...string) *Calculator {
 		"CALCULATOR_DATA_DIR=" + c.DataDir, "KAFKA_BROKERS=" + brokers,
 		"CALCULATOR_SHUTDOWN_TIMEOUT=5s",
 	}
-	c.Process = newProcess(t, "calculator", bins.Calculator, dir, "http://"+c.HTTPAddr+"/healthz", append(base, env...))
+	c.Process = newProcess(t, "calculator", bin, dir, "http://"+c.HTTPAddr+"/healthz", append(base, env...))
 	return c
 }
 

@@ -82,6 +82,7 @@ type Store struct {
 	db         *sql.DB
 	lock       *os.File
 	producerID string
+	instance   string
 	log        *slog.Logger
 	obs        Observer
 	maxBatch   int
@@ -229,8 +230,24 @@ func (s *Store) init(wantID string) error {
 		return fmt.Errorf("outbox: configured producer id %q differs from the outbox's own %q", wantID, id)
 	}
 	s.producerID = id
+	// A random name of this outbox file, made once: tells this outbox's own
+	// earlier process (killed, its lease not yet expired) from another
+	// outbox under the same producer id.
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('instance', ?)`, hex.EncodeToString(b)); err != nil {
+		return fmt.Errorf("outbox: store instance: %w", err)
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'instance'`).Scan(&s.instance); err != nil {
+		return fmt.Errorf("outbox: read instance: %w", err)
+	}
 	return nil
 }
+
+// Instance is this outbox file's own random name, kept for its life.
+func (s *Store) Instance() string { return s.instance }
 
 // ProducerID is this outbox's stable identity.
 func (s *Store) ProducerID() string { return s.producerID }
@@ -493,6 +510,42 @@ func (s *Store) event(seq uint64, requestID string, num1, num2, sum, acceptedAt 
 		Version: sumevent.SchemaVersion, ProducerID: s.producerID, Sequence: seq,
 		RequestID: requestID, Num1: num1, Num2: num2, Sum: sum, AcceptedAt: acceptedAt,
 	}
+}
+
+// LastSequence is the highest sequence this outbox ever gave, pruned events
+// included (SQLite's AUTOINCREMENT record); 0 when it never recorded one.
+func (s *Store) LastSequence(ctx context.Context) (uint64, error) {
+	var seq int64
+	err := s.db.QueryRowContext(ctx,
+		`SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox_event'), 0)`).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: last sequence: %w", err)
+	}
+	return uint64(seq), nil
+}
+
+// ContinueAfter makes the next event's sequence at least n+1: a producer id
+// whose earlier events are in the log (an outbox lost and made again) must
+// not number from 1 again, or every new event would be skipped downstream as
+// a duplicate. Call it before the first Append; it never lowers the base.
+func (s *Store) ContinueAfter(ctx context.Context, n uint64) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("outbox: continue after %d: %w", n, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	// sqlite_sequence has a row for the table only once a row was inserted.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sqlite_sequence WHERE name = 'outbox_event' AND seq < ?`, int64(n)); err != nil {
+		return fmt.Errorf("outbox: continue after %d: %w", n, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sqlite_sequence (name, seq)
+		SELECT 'outbox_event', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox_event')`, int64(n)); err != nil {
+		return fmt.Errorf("outbox: continue after %d: %w", n, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("outbox: continue after %d: %w", n, err)
+	}
+	return nil
 }
 
 // Pending returns up to limit unpublished events in sequence order.

@@ -355,3 +355,42 @@ func TestOneBatchMixesNewRepeatedAndConflictingKeys(t *testing.T) {
 		t.Fatalf("retry of b: %+v %v", again, err)
 	}
 }
+
+// A fresh outbox told to continue after 812 numbers its first event 813 and
+// remembers it across a reopen; LastSequence counts pruned events, and the
+// base is never lowered.
+func TestContinueAfterSetsTheNextSequence(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t, Options{ProducerID: "calc-0"})
+	if n, err := s.LastSequence(ctx); err != nil || n != 0 {
+		t.Fatalf("fresh outbox: LastSequence = %d, %v; want 0", n, err)
+	}
+	if err := s.ContinueAfter(ctx, 812); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ContinueAfter(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Append(ctx, Entry{Num1: 1, Num2: 2, Sum: 3})
+	if err != nil || r.Event.Sequence != 813 {
+		t.Fatalf("first event after ContinueAfter(812): %d, %v; want 813", r.Event.Sequence, err)
+	}
+	if err := s.MarkPublished(ctx, 813); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Prune(ctx, time.Now().Add(time.Hour), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if n, err := s2.LastSequence(ctx); err != nil || n != 813 {
+		t.Fatalf("after prune and reopen: LastSequence = %d, %v; want 813", n, err)
+	}
+	if r, err := s2.Append(ctx, Entry{Num1: 1, Num2: 1, Sum: 2}); err != nil || r.Event.Sequence != 814 {
+		t.Fatalf("next event: %d, %v; want 814", r.Event.Sequence, err)
+	}
+}
