@@ -34,7 +34,7 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	checks := ProvideChecks(ctx, cfg, backend)
 	checker := service.NewChecker(checks, registry)
 	router := service.NewOpsRouter(registry, checker)
-	server := service.NewHTTPServer(ops, router)
+	server := service.NewHTTPServer(ops, router, registry)
 	topicMetrics := kafka.NewTopicMetrics(registry)
 	app := NewApp(cfg, log, backend, relayRelay, adoption, grpc, server, checker, topicMetrics)
 	return app, func() {
