@@ -53,12 +53,23 @@ func NewOpsRouter(reg *prometheus.Registry, checker *health.Checker) *mux.Router
 }
 
 // NewHTTPServer is the service's HTTP server on the ops address, with
-// /debug/pprof/ in front of h when o.PProf is set.
-func NewHTTPServer(o Ops, h http.Handler) *http.Server {
+// /debug/pprof/ in front of h when o.PProf is set, bounded by o.HTTP:
+// timeouts, header size, and open connections (beyond the bound a new
+// connection is closed and counted in http_connections_refused_total).
+func NewHTTPServer(o Ops, h http.Handler, reg prometheus.Registerer) *http.Server {
 	if o.PProf {
 		h = withPProf(h)
 	}
-	return &http.Server{Addr: o.HTTPAddr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	lim := NewConnLimit(o.HTTP.MaxConns, reg, "http")
+	return &http.Server{
+		Addr: o.HTTPAddr, Handler: h,
+		ReadHeaderTimeout: o.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       o.HTTP.ReadTimeout,
+		WriteTimeout:      o.HTTP.WriteTimeout,
+		IdleTimeout:       o.HTTP.IdleTimeout,
+		MaxHeaderBytes:    o.HTTP.MaxHeaderBytes,
+		ConnState:         lim.connState,
+	}
 }
 
 // withPProf serves net/http/pprof's handlers under /debug/pprof/ and

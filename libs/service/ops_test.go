@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/distsum/distsum/libs/config"
 )
 
@@ -44,7 +46,7 @@ func TestPProfIsMountedOnlyWhenAskedAndTheRestStillServed(t *testing.T) {
 	get := func(o Ops, path string) (int, string) {
 		t.Helper()
 		rec := httptest.NewRecorder()
-		NewHTTPServer(o, app).Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		NewHTTPServer(o, app, prometheus.NewRegistry()).Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 		return rec.Code, rec.Body.String()
 	}
 	if code, _ := get(Ops{}, "/debug/pprof/"); code != http.StatusNotFound {

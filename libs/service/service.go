@@ -35,6 +35,21 @@ type Ops struct {
 	// PProf serves net/http/pprof under /debug/pprof/ on HTTPAddr (off by
 	// default: profiles reveal internals and cost CPU while taken).
 	PProf bool
+	// HTTP bounds what one client can hold of the HTTP server.
+	HTTP HTTPLimits
+}
+
+// HTTPLimits bound the HTTP server: how long a client may take to send a
+// request and to read the answer, how long an idle keep-alive connection is
+// kept, the header size, and the open connections (kept below the process's
+// file-descriptor limit so the state file and Kafka always get one).
+type HTTPLimits struct {
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	MaxConns          int // 0: DefaultMaxConns()
 }
 
 // Flags defines the settings on s: -http-addr ($PREFIX_HTTP_ADDR),
@@ -46,6 +61,30 @@ func (o *Ops) Flags(s *config.Set, prefix, httpAddr, httpUsage string) {
 	s.BoolVar(&o.PProf, "pprof", prefix+"_PPROF", false, "serve net/http/pprof under /debug/pprof/ on the HTTP address")
 	o.LogLevel = slog.LevelInfo
 	s.TextVar(&o.LogLevel, "log-level", "LOG_LEVEL", "debug, info, warn or error")
+	h := &o.HTTP
+	s.DurationVar(&h.ReadHeaderTimeout, "http-read-header-timeout", prefix+"_HTTP_READ_HEADER_TIMEOUT", 5*time.Second, "time a client has to send a request's headers (slow clients are closed)")
+	s.DurationVar(&h.ReadTimeout, "http-read-timeout", prefix+"_HTTP_READ_TIMEOUT", 10*time.Second, "time a client has to send a whole request")
+	s.DurationVar(&h.WriteTimeout, "http-write-timeout", prefix+"_HTTP_WRITE_TIMEOUT", 40*time.Second, "time from a request's headers to the end of its answer (above the longest wait the API allows)")
+	s.DurationVar(&h.IdleTimeout, "http-idle-timeout", prefix+"_HTTP_IDLE_TIMEOUT", 60*time.Second, "how long an idle keep-alive connection is kept")
+	s.IntVar(&h.MaxHeaderBytes, "http-max-header-bytes", prefix+"_HTTP_MAX_HEADER_BYTES", 16<<10, "largest request header accepted (431 beyond)")
+	s.IntVar(&h.MaxConns, "http-max-conns", prefix+"_HTTP_MAX_CONNS", 0, "open HTTP connections at most; more are closed at once and counted (0: min(4096, file-descriptor limit / 2))")
+}
+
+// Validate reports a setting that cannot work.
+func (o Ops) Validate() error {
+	h := o.HTTP
+	for name, d := range map[string]time.Duration{"read header": h.ReadHeaderTimeout, "read": h.ReadTimeout, "write": h.WriteTimeout, "idle": h.IdleTimeout} {
+		if d <= 0 {
+			return fmt.Errorf("HTTP %s timeout %s must be positive", name, d)
+		}
+	}
+	if h.MaxHeaderBytes < 1<<10 {
+		return fmt.Errorf("HTTP max header bytes %d: want at least 1024", h.MaxHeaderBytes)
+	}
+	if h.MaxConns < 0 {
+		return fmt.Errorf("HTTP max conns %d must not be negative", h.MaxConns)
+	}
+	return nil
 }
 
 // NewLogger returns a JSON logger to stderr tagged with the service name,

@@ -24,6 +24,7 @@ import (
 	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/lifecycle"
 	"github.com/distsum/distsum/libs/metrics"
+	"github.com/distsum/distsum/libs/service"
 	"github.com/distsum/distsum/proto/calculatorpb"
 	"github.com/distsum/distsum/services/calculator/internal/identity"
 	"github.com/distsum/distsum/services/calculator/internal/outbox"
@@ -49,6 +50,7 @@ type App struct {
 type GRPC struct {
 	Server *grpc.Server
 	Health *grpchealth.Server
+	Conns  *service.ConnLimit // bounds the listener's connections
 }
 
 // ProvideOutbox opens the configured outbox and exposes its metrics.
@@ -131,7 +133,7 @@ func ProvideCalculatorService(store outbox.Backend, log *slog.Logger) calculator
 // ProvideGRPC builds the gRPC server: CalculatorService, health, reflection,
 // the grpc_server_* metrics, and panic recovery (a panicking call gets
 // INTERNAL; the process and the other calls go on).
-func ProvideGRPC(svc calculatorpb.CalculatorServiceServer, reg *prometheus.Registry, log *slog.Logger) *GRPC {
+func ProvideGRPC(cfg Config, svc calculatorpb.CalculatorServiceServer, reg *prometheus.Registry, log *slog.Logger) *GRPC {
 	m := metrics.NewGRPCServerMetrics(reg)
 	panics := promauto.With(reg).NewCounter(prometheus.CounterOpts{
 		Name: "grpc_server_panics_recovered_total", Help: "gRPC calls whose handler panicked; each was answered INTERNAL.",
@@ -141,17 +143,39 @@ func ProvideGRPC(svc calculatorpb.CalculatorServiceServer, reg *prometheus.Regis
 		log.Error("panic in a gRPC handler", "panic", p, "stack", string(debug.Stack()))
 		return status.Error(codes.Internal, "internal error")
 	})
+	lim := cfg.GRPC
 	s := grpc.NewServer(
 		// Metrics outside recovery, so a recovered panic is counted as INTERNAL.
-		grpc.ChainUnaryInterceptor(m.UnaryServerInterceptor(), recovery.UnaryServerInterceptor(recovered)),
+		grpc.ChainUnaryInterceptor(m.UnaryServerInterceptor(), recovery.UnaryServerInterceptor(recovered),
+			deadline(lim.AddTimeout, calculatorpb.CalculatorService_Add_FullMethodName)),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: lim.MaxConnIdle}),
+		grpc.MaxRecvMsgSize(lim.MaxRecvBytes),
+		grpc.MaxConcurrentStreams(uint32(lim.MaxStreams)),
 	)
 	calculatorpb.RegisterCalculatorServiceServer(s, svc)
 	h := grpchealth.NewServer()
 	healthpb.RegisterHealthServer(s, h)
-	reflection.Register(s)
+	if lim.Reflection {
+		reflection.Register(s)
+	}
 	m.InitializeMetrics(s)
-	return &GRPC{Server: s, Health: h}
+	return &GRPC{Server: s, Health: h, Conns: service.NewConnLimit(lim.MaxConns, reg, "grpc")}
+}
+
+// deadline bounds method's calls to d on the server, whatever deadline the
+// client sent (or none): an Add stuck behind a slow outbox ends (as
+// UNAVAILABLE, retry with the same request_id) instead of holding its
+// stream and memory for as long as the client waits.
+func deadline(d time.Duration, method string) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+		if info.FullMethod != method {
+			return next(ctx, req)
+		}
+		ctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		return next(ctx, req)
+	}
 }
 
 // ProvideChecks: the calculator is ready while it can take Adds, that is
@@ -179,6 +203,7 @@ func (a *App) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	grpcLis = a.grpc.Conns.Listener(grpcLis)
 	httpLis, err := net.Listen("tcp", a.cfg.Ops.HTTPAddr)
 	if err != nil {
 		grpcLis.Close()

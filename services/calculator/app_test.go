@@ -33,7 +33,7 @@ func (panicking) Add(_ context.Context, req *calculatorpb.AddRequest) (*calculat
 // serving.
 func TestPanicInAHandlerIsRecovered(t *testing.T) {
 	reg := metrics.NewRegistry()
-	g := ProvideGRPC(panicking{}, reg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := ProvideGRPC(testConfig(), panicking{}, reg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -60,4 +60,13 @@ grpc_server_panics_recovered_total 1
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "grpc_server_panics_recovered_total"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testConfig is the calculator's default configuration.
+func testConfig() Config {
+	c, err := LoadConfig(nil)
+	if err != nil {
+		panic(err)
+	}
+	return c
 }

@@ -22,6 +22,7 @@ type Config struct {
 	Ops            service.Ops
 	Kafka          kafka.Settings
 	GRPCAddr       string
+	GRPC           GRPCLimits
 	DataDir        string
 	Outbox         string // "sqlite" or "postgres"
 	PostgresURL    string
@@ -32,6 +33,17 @@ type Config struct {
 	IdempotencyTTL time.Duration
 }
 
+// GRPCLimits bound the gRPC server: what one message, one connection and
+// one call may take, and how many connections it keeps.
+type GRPCLimits struct {
+	MaxRecvBytes int           // largest request message (an Add is under 200 bytes)
+	MaxStreams   int           // concurrent calls per connection
+	MaxConns     int           // open connections; more are closed on arrival (0: service.DefaultMaxConns)
+	MaxConnIdle  time.Duration // a connection without calls for this long is closed (GOAWAY)
+	AddTimeout   time.Duration // server-side deadline of one Add
+	Reflection   bool
+}
+
 // LoadConfig reads flags (args) over environment variables over defaults.
 func LoadConfig(args []string) (Config, error) {
 	var c Config
@@ -39,6 +51,12 @@ func LoadConfig(args []string) (Config, error) {
 	c.Ops.Flags(s, "CALCULATOR", ":8081", "HTTP listen address for /metrics, /healthz, /readyz")
 	c.Kafka.Flags(s)
 	s.StringVar(&c.GRPCAddr, "grpc-addr", "CALCULATOR_GRPC_ADDR", ":9090", "gRPC listen address")
+	s.IntVar(&c.GRPC.MaxRecvBytes, "grpc-max-recv-bytes", "CALCULATOR_GRPC_MAX_RECV_BYTES", 4<<10, "largest gRPC request message accepted (RESOURCE_EXHAUSTED beyond)")
+	s.IntVar(&c.GRPC.MaxStreams, "grpc-max-streams", "CALCULATOR_GRPC_MAX_STREAMS", 256, "concurrent gRPC calls per connection (more wait for a free one)")
+	s.IntVar(&c.GRPC.MaxConns, "grpc-max-conns", "CALCULATOR_GRPC_MAX_CONNS", 0, "open gRPC connections at most; more are closed at once and counted (0: min(4096, file-descriptor limit / 2))")
+	s.DurationVar(&c.GRPC.MaxConnIdle, "grpc-max-conn-idle", "CALCULATOR_GRPC_MAX_CONN_IDLE", 5*time.Minute, "close a gRPC connection that has had no call for this long")
+	s.DurationVar(&c.GRPC.AddTimeout, "add-timeout", "CALCULATOR_ADD_TIMEOUT", 10*time.Second, "server-side deadline of one Add (DEADLINE_EXCEEDED beyond)")
+	s.BoolVar(&c.GRPC.Reflection, "grpc-reflection", "CALCULATOR_GRPC_REFLECTION", true, "serve gRPC server reflection")
 	s.StringVar(&c.DataDir, "data-dir", "CALCULATOR_DATA_DIR", "data/calculator", "directory of the outbox database")
 	s.StringVar(&c.Outbox, "outbox", "CALCULATOR_OUTBOX", OutboxSQLite, "outbox backend: sqlite (embedded, one instance per outbox) or postgres (shared by several instances)")
 	s.StringVar(&c.PostgresURL, "postgres-url", "CALCULATOR_POSTGRES_URL", pgoutbox.DefaultURL, "PostgreSQL database of the postgres outbox (libpq URL or DSN)")
@@ -51,6 +69,18 @@ func LoadConfig(args []string) (Config, error) {
 		return Config{}, err
 	}
 	c.DataDir = service.DataDir(c.DataDir)
+	if err := c.Ops.Validate(); err != nil {
+		return c, err
+	}
+	if c.GRPC.MaxRecvBytes < 256 {
+		return c, fmt.Errorf("gRPC max recv bytes %d: want at least 256 (an Add with a 128-byte request id)", c.GRPC.MaxRecvBytes)
+	}
+	if c.GRPC.MaxStreams < 1 || c.GRPC.MaxConns < 0 {
+		return c, errors.New("gRPC max streams must be positive and max conns not negative")
+	}
+	if c.GRPC.MaxConnIdle <= 0 || c.GRPC.AddTimeout <= 0 {
+		return c, errors.New("gRPC max connection idle and Add timeout must be positive")
+	}
 	if err := c.Kafka.Validate(); err != nil {
 		return c, err
 	}

@@ -21,3 +21,19 @@ func TestOutboxSettings(t *testing.T) {
 		t.Fatal("a zero adopt interval was accepted")
 	}
 }
+
+func TestLimitSettings(t *testing.T) {
+	c, err := LoadConfig(nil)
+	if err != nil || c.GRPC.MaxRecvBytes != 4096 || c.GRPC.MaxStreams != 256 || !c.GRPC.Reflection || c.GRPC.AddTimeout.Seconds() != 10 || c.Ops.HTTP.WriteTimeout <= 0 {
+		t.Fatalf("defaults: %+v %v", c.GRPC, err)
+	}
+	t.Setenv("CALCULATOR_GRPC_REFLECTION", "false")
+	if c, err := LoadConfig([]string{"-grpc-max-conns", "10"}); err != nil || c.GRPC.Reflection || c.GRPC.MaxConns != 10 {
+		t.Fatalf("reflection off, 10 conns: %+v %v", c.GRPC, err)
+	}
+	for _, bad := range [][]string{{"-grpc-max-recv-bytes", "100"}, {"-grpc-max-streams", "0"}, {"-add-timeout", "0s"}, {"-http-read-header-timeout", "0s"}, {"-http-max-conns", "-1"}} {
+		if _, err := LoadConfig(bad); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

@@ -29,12 +29,12 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	relayRelay := ProvideRelay(cfg, backend, relayMetrics, log)
 	adoption := ProvideAdoption(cfg, backend, relayMetrics, log)
 	calculatorServiceServer := ProvideCalculatorService(backend, log)
-	grpc := ProvideGRPC(calculatorServiceServer, registry, log)
+	grpc := ProvideGRPC(cfg, calculatorServiceServer, registry, log)
 	ops := cfg.Ops
 	checks := ProvideChecks(ctx, cfg, backend)
 	checker := service.NewChecker(checks, registry)
 	router := service.NewOpsRouter(registry, checker)
-	server := service.NewHTTPServer(ops, router)
+	server := service.NewHTTPServer(ops, router, registry)
 	topicMetrics := kafka.NewTopicMetrics(registry)
 	app := NewApp(cfg, log, backend, relayRelay, adoption, grpc, server, checker, topicMetrics)
 	return app, func() {

@@ -93,8 +93,8 @@ func ProvideChecks(ctx context.Context, cfg Config, st *state.Store, c *consumer
 
 // ProvideHandler mounts the REST API on the ops router (one port serves
 // both); no total is served while the consumer says it may not be.
-func ProvideHandler(r *mux.Router, l *ledger.Ledger, c *consumer.Consumer) http.Handler {
-	api.Routes(r, l, c.Serving)
+func ProvideHandler(cfg Config, r *mux.Router, l *ledger.Ledger, c *consumer.Consumer, reg prometheus.Registerer) http.Handler {
+	api.Routes(r, l, c.Serving, api.Limits{MaxWaiters: cfg.MaxWaiters, Registerer: reg})
 	return r
 }
 

@@ -2,11 +2,13 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/distsum/distsum/libs/config"
 	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/service"
+	"github.com/distsum/distsum/services/totals/internal/api"
 )
 
 // Config is the totals service's configuration, from flags or environment.
@@ -29,6 +31,8 @@ type Config struct {
 	// DisableDedupe counts duplicates too. Test-only: it exists so the
 	// failure suite can prove it detects a double count.
 	DisableDedupe bool
+	// MaxWaiters bounds concurrent GET /total?after= waits (429 beyond).
+	MaxWaiters int
 }
 
 // LoadConfig reads flags (args) over environment variables over defaults.
@@ -45,11 +49,22 @@ func LoadConfig(args []string) (Config, error) {
 	s.BoolVar(&c.RestoreFromCheckpoint, "restore-from-checkpoint", "TOTALS_RESTORE_FROM_CHECKPOINT", false, "operator action: move the local state file aside and start from the newest checkpoint")
 	s.DurationVar(&c.FlushInterval, "flush-interval", "TOTALS_FLUSH_INTERVAL", 50*time.Millisecond, "how often applied events are saved to the state file")
 	s.DurationVar(&c.LagInterval, "lag-interval", "TOTALS_LAG_INTERVAL", 5*time.Second, "how often the claimed partitions' end offsets are read to update totals_consumer_lag")
+	s.IntVar(&c.MaxWaiters, "max-waiters", "TOTALS_MAX_WAITERS", 1024, "concurrent GET /total?after= waits at most; more are answered 429 with Retry-After")
 	s.BoolVar(&c.DisableDedupe, "unsafe-disable-dedupe", "TOTALS_UNSAFE_DISABLE_DEDUPE", false, "TEST ONLY: count duplicate events too")
 	if err := s.Parse(args); err != nil {
 		return Config{}, err
 	}
 	c.DataDir = service.DataDir(c.DataDir)
+	if err := c.Ops.Validate(); err != nil {
+		return c, err
+	}
+	if c.Ops.HTTP.WriteTimeout <= api.MaxWait {
+		// net/http would cut the longest ?after= wait before its answer.
+		return c, fmt.Errorf("HTTP write timeout %s must exceed the longest ?after= wait (%s)", c.Ops.HTTP.WriteTimeout, api.MaxWait)
+	}
+	if c.MaxWaiters < 1 {
+		return c, errors.New("max waiters must be positive")
+	}
 	if err := c.Kafka.Validate(); err != nil {
 		return c, err
 	}

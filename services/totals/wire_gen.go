@@ -35,8 +35,8 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	checks := ProvideChecks(ctx, cfg, store, consumer)
 	checker := service.NewChecker(checks, registry)
 	router := service.NewOpsRouter(registry, checker)
-	handler := ProvideHandler(router, ledger, consumer)
-	server := service.NewHTTPServer(ops, handler)
+	handler := ProvideHandler(cfg, router, ledger, consumer, registry)
+	server := service.NewHTTPServer(ops, handler, registry)
 	topicMetrics := kafka.NewTopicMetrics(registry)
 	app := NewApp(cfg, replica, log, ledger, store, publisher, consumer, server, topicMetrics)
 	return app, func() {

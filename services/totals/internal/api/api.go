@@ -2,7 +2,8 @@
 //
 //	GET /total                       the durable total as a bare JSON integer (0 before any event)
 //	GET /total?after=TOKEN&timeout=D wait up to D (default 2s, at most 30s) until the Add that
-//	                                 returned TOKEN is counted; 503 if it is not counted in time
+//	                                 returned TOKEN is counted; 503 if it is not counted in time;
+//	                                 429 + Retry-After while Limits.MaxWaiters others wait
 //	GET /stats                       total, counters, per-producer high-water marks, offsets
 //
 // While the replica may not serve a total (it reads only some partitions, or
@@ -20,9 +21,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/distsum/distsum/libs/sumevent"
 	"github.com/distsum/distsum/services/totals/internal/ledger"
@@ -34,13 +37,29 @@ const (
 	MaxWait     = 30 * time.Second
 )
 
+// Limits bound the API: each ?after= wait holds a goroutine, a connection
+// and a ledger waiter for up to MaxWait, so their number is capped.
+type Limits struct {
+	MaxWaiters int                   // 0: unbounded
+	Registerer prometheus.Registerer // totals_waiters_rejected_total, totals_waiters; nil: not exported
+}
+
 // Routes registers the REST API on r. serving returns why no total may be
 // served (nil when it may); nil serving always serves.
-func Routes(r *mux.Router, l *ledger.Ledger, serving func() error) {
+func Routes(r *mux.Router, l *ledger.Ledger, serving func() error, lim Limits) {
 	if serving == nil {
 		serving = func() error { return nil }
 	}
-	r.HandleFunc("/total", total(l, serving)).Methods(http.MethodGet, http.MethodHead)
+	w := &waiters{max: int64(lim.MaxWaiters), rejected: prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "totals_waiters_rejected_total",
+		Help: "GET /total?after= requests answered 429 because TOTALS_MAX_WAITERS others were waiting.",
+	})}
+	if lim.Registerer != nil {
+		lim.Registerer.MustRegister(w.rejected, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "totals_waiters", Help: "GET /total?after= requests waiting for their event.",
+		}, func() float64 { return float64(w.n.Load()) }))
+	}
+	r.HandleFunc("/total", total(l, serving, w)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/stats", stats(l)).Methods(http.MethodGet)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusNotFound, fmt.Sprintf("no route %s", r.URL.Path))
@@ -50,7 +69,25 @@ func Routes(r *mux.Router, l *ledger.Ledger, serving func() error) {
 	})
 }
 
-func total(l *ledger.Ledger, serving func() error) http.HandlerFunc {
+// waiters counts the ?after= requests waiting.
+type waiters struct {
+	max      int64
+	n        atomic.Int64
+	rejected prometheus.Counter
+}
+
+func (w *waiters) enter() bool {
+	if n := w.n.Add(1); w.max > 0 && n > w.max {
+		w.n.Add(-1)
+		w.rejected.Inc()
+		return false
+	}
+	return true
+}
+
+func (w *waiters) leave() { w.n.Add(-1) }
+
+func total(l *ledger.Ledger, serving func() error, waiting *waiters) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		after := q.Get("after")
@@ -75,6 +112,12 @@ func total(l *ledger.Ledger, serving func() error) http.HandlerFunc {
 		if refuse(w, serving) {
 			return
 		}
+		if !waiting.enter() {
+			w.Header().Set("Retry-After", "1")
+			WriteError(w, http.StatusTooManyRequests, "too many requests waiting for their event; retry later or without ?after=")
+			return
+		}
+		defer waiting.leave()
 		ctx, cancel := context.WithTimeout(r.Context(), wait)
 		defer cancel()
 		v, err := l.WaitCounted(ctx, tok)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/distsum/distsum/libs/sumevent"
 	"github.com/distsum/distsum/services/totals/internal/ledger"
@@ -18,7 +19,7 @@ import (
 func setup() (*ledger.Ledger, http.Handler) {
 	l := ledger.New("t", true)
 	r := mux.NewRouter()
-	Routes(r, l, nil)
+	Routes(r, l, nil, Limits{})
 	return l, r
 }
 
@@ -118,7 +119,7 @@ func TestTotalIsRefusedWhileNotServing(t *testing.T) {
 	save(l)
 	var reason error = errors.New("reading partitions [0 2] of 3: TOTALS_GROUP_ID shared with another replica?")
 	r := mux.NewRouter()
-	Routes(r, l, func() error { return reason })
+	Routes(r, l, func() error { return reason }, Limits{})
 	tok := sumevent.Token{ProducerID: "p", Sequence: 1}.String()
 	for _, path := range []string{"/total", "/total?after=" + tok} {
 		rec := get(r, http.MethodGet, path)
@@ -131,4 +132,67 @@ func TestTotalIsRefusedWhileNotServing(t *testing.T) {
 	if rec := get(r, http.MethodGet, "/total"); rec.Code != http.StatusOK || rec.Body.String() != "5\n" {
 		t.Fatalf("serving: %d %q", rec.Code, rec.Body)
 	}
+}
+
+// Beyond MaxWaiters concurrent ?after= waits, the next is answered 429 with
+// Retry-After and counted; plain GET /total is not capped, and a freed slot
+// takes a waiter again.
+func TestWaitersBeyondTheCapAreTooManyRequests(t *testing.T) {
+	l := ledger.New("t", true)
+	reg := prometheus.NewRegistry()
+	r := mux.NewRouter()
+	Routes(r, l, nil, Limits{MaxWaiters: 2, Registerer: reg})
+	waiting := "/total?after=calc-a:1&timeout=5s"
+	done := make(chan int, 2)
+	for range 2 {
+		go func() { done <- get(r, http.MethodGet, waiting).Code }()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for value(t, reg, "totals_waiters") < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the two waiters never waited")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	rec := get(r, http.MethodGet, waiting)
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("third waiter: %d %q Retry-After %q, want 429 with Retry-After", rec.Code, rec.Body, rec.Header().Get("Retry-After"))
+	}
+	if n := value(t, reg, "totals_waiters_rejected_total"); n != 1 {
+		t.Fatalf("totals_waiters_rejected_total %v, want 1", n)
+	}
+	if rec := get(r, http.MethodGet, "/total"); rec.Code != http.StatusOK {
+		t.Fatalf("GET /total while the waiters are full: %d", rec.Code)
+	}
+	// The waiters are answered when the event is counted, and the slots free.
+	l.Apply(0, 0, sumevent.Event{ProducerID: "calc-a", Sequence: 1, Num1: 7, Sum: 7})
+	save(l)
+	for range 2 {
+		if code := <-done; code != http.StatusOK {
+			t.Fatalf("waiter answered %d, want 200", code)
+		}
+	}
+	if rec := get(r, http.MethodGet, "/total?after=calc-a:1&timeout=1s"); rec.Code != http.StatusOK || rec.Body.String() != "7\n" {
+		t.Fatalf("waiter after slots freed: %d %q", rec.Code, rec.Body)
+	}
+}
+
+// value is the value of the (single, unlabelled) metric name in reg.
+func value(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			m := mf.GetMetric()[0]
+			if m.GetCounter() != nil {
+				return m.GetCounter().GetValue()
+			}
+			return m.GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }
