@@ -72,7 +72,7 @@ func setTransport(t transport) {
 	transportMu.Unlock()
 }
 
-// apply sets the transport security on c.
+// applyTransport sets the process's transport security on c.
 func applyTransport(c *sarama.Config) {
 	transportMu.RLock()
 	t := current
