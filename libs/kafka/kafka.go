@@ -45,9 +45,12 @@ type Settings struct {
 	MinInsyncReplicas int
 	Retention         time.Duration
 	AllowUnsafeTopic  bool
+	// Security is the transport security of every client of the process (security.go).
+	Security Security
 }
 
-// Flags defines the settings on s (KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_TOPIC_*).
+// Flags defines the settings on s (KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_TOPIC_*, KAFKA_TLS*,
+// KAFKA_SASL_*).
 func (k *Settings) Flags(s *config.Set) {
 	s.ListVar(&k.Brokers, "kafka-brokers", "KAFKA_BROKERS", DefaultBrokers, "comma-separated Kafka bootstrap brokers")
 	s.StringVar(&k.Topic, "kafka-topic", "KAFKA_TOPIC", DefaultTopic, "topic of the sum events")
@@ -56,10 +59,18 @@ func (k *Settings) Flags(s *config.Set) {
 	s.IntVar(&k.MinInsyncReplicas, "kafka-min-insync-replicas", "KAFKA_TOPIC_MIN_ISR", 0, "min.insync.replicas when the topic has to be created (0: min(2, replication factor))")
 	s.DurationVar(&k.Retention, "kafka-retention", "KAFKA_TOPIC_RETENTION", 0, "retention when the topic has to be created (0: keep records forever)")
 	s.BoolVar(&k.AllowUnsafeTopic, "kafka-allow-unsafe-topic", "KAFKA_TOPIC_ALLOW_UNSAFE", false, "accept an existing topic that cannot keep an acknowledged event through the loss of one broker (warns)")
+	k.Security.flags(s)
 }
 
-// Validate reports a setting that cannot work.
+// Validate reports a setting that cannot work. It also loads the security settings (reads the
+// CA, certificate and password files) and makes them the transport of every Kafka client of the
+// process: the services call it once at start, before any client is made.
 func (k Settings) Validate() error {
+	t, err := k.Security.load()
+	if err != nil {
+		return fmt.Errorf("kafka security: %w", err)
+	}
+	setTransport(t)
 	switch {
 	case len(k.Brokers) == 0:
 		return errors.New("no Kafka brokers given")
@@ -126,6 +137,7 @@ func baseConfig(clientID string) *sarama.Config {
 	c.Metadata.Retry.Max = 10
 	c.Metadata.Retry.Backoff = 250 * time.Millisecond
 	c.Metadata.RefreshFrequency = time.Minute
+	applyTransport(c)
 	return c
 }
 
@@ -240,7 +252,9 @@ func (f fatalError) Error() string { return f.err.Error() }
 func ensureTopicOnce(ctx context.Context, log *slog.Logger, brokers []string, spec TopicSpec) (Topic, error) {
 	client, err := sarama.NewClient(brokers, adminConfig())
 	if err != nil {
-		return Topic{}, err
+		// A broker that rejects our certificate check or credentials will reject them on
+		// every retry: stop with the cause instead of retrying until the deadline.
+		return Topic{}, securityError(err)
 	}
 	admin, err := sarama.NewClusterAdminFromClient(client)
 	if err != nil {
@@ -360,13 +374,14 @@ func pingOne(ctx context.Context, addr string) error {
 	conf := sarama.NewConfig()
 	conf.ClientID = "distsum-ping"
 	conf.Version = Version
+	applyTransport(conf)
 	conf.Net.DialTimeout = timeout
 	conf.Net.ReadTimeout = timeout
 	conf.Net.WriteTimeout = timeout
 
 	b := sarama.NewBroker(addr)
 	if err := b.Open(conf); err != nil {
-		return err
+		return securityError(err)
 	}
 	defer func() { _ = b.Close() }()
 
@@ -386,7 +401,7 @@ func pingOne(ctx context.Context, addr string) error {
 		return ctx.Err()
 	case r := <-ch:
 		if r.err != nil {
-			return r.err
+			return securityError(r.err)
 		}
 		if len(r.md.Brokers) == 0 {
 			return errors.New("metadata lists no brokers")

@@ -41,6 +41,7 @@ type Kafka struct {
 	host     string
 	port     int
 	ctrlPort int
+	secPort  int // the SASL_SSL listener's, with WithKafkaSASLSSL
 
 	mu        sync.Mutex
 	cmd       *exec.Cmd
@@ -56,6 +57,19 @@ type kafkaConfig struct {
 	keepData     bool
 	topics       map[string]int
 	props        []string // extra server.properties lines
+	saslSSL      *KafkaSASLSSL
+}
+
+// KafkaSASLSSL is an extra listener named SASL_SSL: TLS with the broker's key and certificate
+// chain from one PEM file, then SASL with SCRAM-SHA-256/512 (users added through the admin API,
+// e.g. sarama's UpsertUserScramCredentials over the PLAINTEXT listener) and PLAIN (users given
+// here). The PLAINTEXT listener stays, for the test's own setup and checks.
+type KafkaSASLSSL struct {
+	// KeystorePEM is a file with the broker's unencrypted PKCS#8 private key followed by its
+	// certificate chain (ssl.keystore.type=PEM).
+	KeystorePEM string
+	// PlainUsers are the PLAIN users and their passwords.
+	PlainUsers map[string]string
 }
 
 // KafkaOption changes how StartKafka starts the broker.
@@ -89,6 +103,9 @@ func WithKafkaKeepData() KafkaOption { return func(c *kafkaConfig) { c.keepData 
 func WithKafkaProperty(key, value string) KafkaOption {
 	return func(c *kafkaConfig) { c.props = append(c.props, key+"="+value) }
 }
+
+// WithKafkaSASLSSL adds a SASL_SSL listener (see KafkaSASLSSL and Kafka.SecureBootstrap).
+func WithKafkaSASLSSL(l KafkaSASLSSL) KafkaOption { return func(c *kafkaConfig) { c.saslSSL = &l } }
 
 // WithKafkaTopic creates topic with the given partitions once the broker is ready.
 func WithKafkaTopic(name string, partitions int) KafkaOption {
@@ -222,6 +239,9 @@ func StartKafka(t testing.TB, opts ...KafkaOption) *Kafka {
 	// so a start that fails on a bind error is retried on new ports.
 	for attempt := 1; ; attempt++ {
 		k.port, k.ctrlPort = FreePort(t), FreePort(t)
+		if cfg.saslSSL != nil {
+			k.secPort = FreePort(t)
+		}
 		if err := k.writeProps(); err != nil {
 			t.Fatal(err)
 		}
@@ -247,6 +267,9 @@ func StartKafka(t testing.TB, opts ...KafkaOption) *Kafka {
 
 // Bootstrap is the broker's address for clients, "127.0.0.1:port".
 func (k *Kafka) Bootstrap() string { return net.JoinHostPort(k.host, strconv.Itoa(k.port)) }
+
+// SecureBootstrap is the SASL_SSL listener's address, "127.0.0.1:port" (WithKafkaSASLSSL).
+func (k *Kafka) SecureBootstrap() string { return net.JoinHostPort(k.host, strconv.Itoa(k.secPort)) }
 
 // Brokers is Bootstrap as a broker list.
 func (k *Kafka) Brokers() []string { return []string{k.Bootstrap()} }
@@ -340,6 +363,28 @@ func (k *Kafka) writeProps() error {
 	})
 	if k.cfg.advertised != "" {
 		s += "\n# Test override: advertise a proxy in front of the broker.\nadvertised.listeners=PLAINTEXT://" + k.cfg.advertised + "\n"
+	}
+	if l := k.cfg.saslSSL; l != nil {
+		adv := k.Bootstrap()
+		if k.cfg.advertised != "" {
+			adv = k.cfg.advertised
+		}
+		sec := k.SecureBootstrap()
+		plain := "org.apache.kafka.common.security.plain.PlainLoginModule required"
+		for u, pw := range l.PlainUsers {
+			plain += fmt.Sprintf(" user_%s=%q", u, pw)
+		}
+		s += "\n# Test override: a SASL_SSL listener.\n" + strings.Join([]string{
+			fmt.Sprintf("listeners=PLAINTEXT://%s,CONTROLLER://%s,SASL_SSL://%s", k.Bootstrap(), net.JoinHostPort(k.host, strconv.Itoa(k.ctrlPort)), sec),
+			fmt.Sprintf("advertised.listeners=PLAINTEXT://%s,SASL_SSL://%s", adv, sec),
+			"listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL",
+			"sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN",
+			"listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+			"listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+			"listener.name.sasl_ssl.plain.sasl.jaas.config=" + plain + ";",
+			"listener.name.sasl_ssl.ssl.keystore.type=PEM",
+			"listener.name.sasl_ssl.ssl.keystore.location=" + l.KeystorePEM,
+		}, "\n") + "\n"
 	}
 	if len(k.cfg.props) > 0 {
 		// A later line wins in a Java properties file.
