@@ -6,6 +6,7 @@ package integration
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,9 +250,10 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	settle(t, totals, o)
 }
 
-// Both services start, and serve, while Kafka is down: the calculator takes
-// Adds into its outbox and totals serves its saved total; both catch up when
-// the broker comes back.
+// Both services start while Kafka is down: the calculator takes Adds into
+// its outbox; a totals replica without state serves no total (it cannot know
+// yet whether a checkpoint holds one: never a partial 0), one with a state
+// file serves its saved total; both catch up when the broker comes back.
 func TestServicesStartWhileKafkaIsDown(t *testing.T) {
 	k := startKafka(t)
 	k.Kill()
@@ -262,9 +264,23 @@ func TestServicesStartWhileKafkaIsDown(t *testing.T) {
 	if err := w.Run(context.Background(), 500); err != nil {
 		t.Fatal(err)
 	}
-	if got := totals.Total(t); got.Sign() != 0 {
-		t.Fatalf("total %s before Kafka is back, want 0", got)
+	if code, body := get(t, totals.URL+"/total"); code != http.StatusServiceUnavailable || !strings.Contains(body, "checkpoint") {
+		t.Fatalf("GET /total of a replica without state while Kafka is down: %d %s, want 503 naming the checkpoint restore", code, body)
 	}
 	k.Restart(t)
+	settle(t, totals, o)
+
+	// Kafka down again; totals restarted on its state file serves that total.
+	k.Kill()
+	totals.Stop()
+	totals.Restart(t)
+	if got := totals.Total(t); got.Cmp(o.Expected()) != 0 {
+		t.Fatalf("saved total %s served while Kafka is down, want %s", got, o.Expected())
+	}
+	k.Restart(t)
+	w2 := &addload.Workload{Client: calc.Client(t), Oracle: o, Prefix: "kafka-back", Workers: 8, Seed: 9}
+	if err := w2.Run(context.Background(), 200); err != nil {
+		t.Fatal(err)
+	}
 	settle(t, totals, o)
 }
