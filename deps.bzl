@@ -1363,6 +1363,20 @@ def go_dependencies():
         sum = "h1:qLwI1I70+NjRFUR3zs1JPUCgaCXSh3SW62uAKT1mSBM=",
         version = "v0.8.4",
     )
+    go_repository(
+        name = "com_github_xdg_go_scram",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/xdg-go/scram",
+        sum = "h1:3/wY9vMc786lAsuowR1CGxl0oVQDUWnCliDnWKhiZJs=",
+        version = "v1.4.0",
+    )
+    go_repository(
+        name = "com_github_xdg_go_stringprep",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/xdg-go/stringprep",
+        sum = "h1:XLI/Ng3O1Atzq0oBs3TWm+5ZVgkq2aqdlvP9JtoZ6c8=",
+        version = "v1.0.4",
+    )
 
     go_repository(
         name = "com_github_xhit_go_str2duration_v2",
