@@ -12,12 +12,16 @@ GO ?= go
 export PATH := $(CURDIR)/.cache/bin:$(PATH)
 
 .PHONY: up down status logs tools kafka-up kafka-down services-up services-down \
-	prometheus-up prometheus-down alertmanager-up alertmanager-down test check fmt vet generate check-generated \
+	prometheus-up prometheus-down alertmanager-up alertmanager-down postgres-up postgres-down test check fmt vet generate check-generated \
 	test-unit test-k8s test-integration test-live test-compose test-e2e go-test check-bazel gazelle \
 	bazel-bootstrap bazel-build images images-load load clean
 
 ## ---- running the system ----
-up: tools kafka-up services-up alertmanager-up prometheus-up
+# OUTBOX=postgres runs the calculator on the shared PostgreSQL outbox, with a
+# local server started by scripts/postgres.sh (Debian's, installed if missing).
+OUTBOX ?= sqlite
+
+up: tools kafka-up $(if $(filter postgres,$(OUTBOX)),postgres-up) services-up alertmanager-up prometheus-up
 	@echo
 	@echo "Distributed Sum System is up:"
 	@echo "  calculator gRPC   127.0.0.1:9090  (grpcurl -plaintext -d '{\"num1\": 5, \"num2\": 10}' localhost:9090 CalculatorService/Add)"
@@ -28,7 +32,7 @@ up: tools kafka-up services-up alertmanager-up prometheus-up
 	@echo "  Alertmanager      http://127.0.0.1:9096  (routes: observability/alertmanager/alertmanager.yml)"
 	@echo "  logs and data     .run/   (make down to stop)"
 
-down: prometheus-down alertmanager-down services-down kafka-down
+down: prometheus-down alertmanager-down services-down kafka-down postgres-down
 
 status:
 	@scripts/services.sh status; scripts/kafka.sh status >/dev/null 2>&1 && echo "kafka: running" || echo "kafka: stopped"; scripts/prometheus.sh status || true; scripts/alertmanager.sh status || true
@@ -43,7 +47,13 @@ kafka-down:
 	scripts/kafka.sh stop
 
 services-up:
-	scripts/services.sh start
+	$(if $(filter postgres,$(OUTBOX)),eval "$$(scripts/postgres.sh env)";) scripts/services.sh start
+
+postgres-up:
+	scripts/postgres.sh start
+
+postgres-down:
+	scripts/postgres.sh stop
 
 services-down:
 	scripts/services.sh stop
