@@ -70,6 +70,13 @@ type Options struct {
 	MaxBatch int
 	// QueueSize bounds appends waiting for a commit (default 4096).
 	QueueSize int
+	// HolderWait is how long Open waits for a held producer id to be let go
+	// before refusing (default 15 s; negative: refuse at once). Another
+	// instance adopting this id's backlog holds it until the backlog is
+	// published, usually well under a second: a restart in that window
+	// waits for it instead of failing. A second live process keeps the id
+	// and is refused once the wait is over.
+	HolderWait time.Duration
 	// PoolSize bounds the connections for reads, marks and pruning (default 4);
 	// the writer has its own.
 	PoolSize int
@@ -209,7 +216,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	s.producerID = id
-	conn, epoch, err := claim(ctx, connCfg, id)
+	conn, epoch, err := claimWaiting(ctx, connCfg, id, opts.HolderWait, opts.Logger)
 	if err != nil {
 		pool.Close()
 		return nil, err
@@ -232,6 +239,29 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		}
 		return nil
 	})
+}
+
+// claimWaiting is claim, retried while the id is held, for up to wait.
+func claimWaiting(ctx context.Context, cfg *pgx.ConnConfig, id string, wait time.Duration, log *slog.Logger) (*pgx.Conn, int64, error) {
+	if wait == 0 {
+		wait = 15 * time.Second
+	}
+	deadline := time.Now().Add(wait)
+	for logged := false; ; logged = true {
+		conn, epoch, err := claim(ctx, cfg, id)
+		if err == nil || !errors.Is(err, outbox.ErrLocked) || !time.Now().Before(deadline) {
+			return conn, epoch, err
+		}
+		if !logged {
+			log.Warn("outbox: producer id held by another process (an instance publishing its backlog, or a second instance under this id); waiting for it",
+				"producer", id, "wait", wait)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, 0, err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // claim takes the producer's advisory lock on a new connection and bumps

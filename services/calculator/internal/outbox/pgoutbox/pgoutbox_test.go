@@ -281,10 +281,23 @@ func testPublishBacklogAndPrune(t *testing.T, url string) {
 
 func testSecondHolderRefused(t *testing.T, url string) {
 	s := open(t, url, Options{ProducerID: "calc-one"})
-	_, err := Open(context.Background(), url, Options{ProducerID: "calc-one", Logger: testLog})
+	start := time.Now()
+	_, err := Open(context.Background(), url, Options{ProducerID: "calc-one", Logger: testLog, HolderWait: 600 * time.Millisecond})
 	if !errors.Is(err, outbox.ErrLocked) || !strings.Contains(err.Error(), `"calc-one"`) {
 		t.Fatalf("second open of the same producer id: %v, want ErrLocked naming the id", err)
 	}
+	if waited := time.Since(start); waited < 500*time.Millisecond {
+		t.Fatalf("refused after %v, before the holder wait", waited)
+	}
+	// An id let go during the wait (an adopter that published the backlog) is
+	// taken: the restart does not fail.
+	held := open(t, url, Options{ProducerID: "calc-freed"})
+	time.AfterFunc(300*time.Millisecond, func() { held.Close() })
+	freed, err := Open(context.Background(), url, Options{ProducerID: "calc-freed", Logger: testLog, HolderWait: 10 * time.Second})
+	if err != nil {
+		t.Fatalf("open while the holder lets go: %v", err)
+	}
+	freed.Close()
 	fresh := open(t, url, Options{})
 	if fresh.ProducerID() == s.ProducerID() || !strings.HasPrefix(fresh.ProducerID(), "calc-") {
 		t.Fatalf("an instance without an id got %q", fresh.ProducerID())
