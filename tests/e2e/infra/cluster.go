@@ -4,18 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/moby/moby/api/types/container"
 	dnetwork "github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/network"
 
 	brokerconf "github.com/distsum/distsum/deploy/kafka"
 	"github.com/distsum/distsum/tests/testkit"
@@ -86,70 +83,29 @@ func StartKafkaCluster(t testing.TB, nw *testcontainers.DockerNetwork, n int, op
 			clients:           map[string]string{},
 			links:             map[string]*Link{},
 		}
-		listeners := []string{
-			fmt.Sprintf("HOST://:%d", kafkaHostPort),
-			fmt.Sprintf("CONTROLLER://:%d", kafkaControllerPort),
-			fmt.Sprintf("INTERNAL://:%d", kafkaInternalPort),
-		}
-		advertised := []string{"HOST://" + k.HostBootstrap, "INTERNAL://" + k.InternalBootstrap}
-		protocols := []string{"HOST:PLAINTEXT", "CONTROLLER:PLAINTEXT", "INTERNAL:PLAINTEXT"}
+		// One proxy port per (broker, client): the Toxiproxy container listens on all of them.
+		proxyPort := func(j int) int { return kafkaProxyPortBase + 100*i + j }
 		for j, c := range cfg.clients {
-			// One proxy port per (broker, client): the Toxiproxy container listens on all of them.
-			name, port := listenerName(c), kafkaProxyPortBase+100*i+j
-			proxyPorts[fmt.Sprintf("%d/%s", id, c)] = port
-			k.clients[c] = fmt.Sprintf("%s:%d", cfg.proxy.Alias, port)
-			listeners = append(listeners, fmt.Sprintf("%s://:%d", name, port))
-			advertised = append(advertised, fmt.Sprintf("%s://%s", name, k.clients[c]))
-			protocols = append(protocols, name+":PLAINTEXT")
+			proxyPorts[fmt.Sprintf("%d/%s", id, c)] = proxyPort(j)
 		}
-		env := map[string]string{}
 		props := brokerconf.Properties(brokerconf.Params{
 			NodeID: id, Host: alias, Port: kafkaHostPort, ControllerPort: kafkaControllerPort, DataDir: kafkaDataDir,
 		})
 		for name, v := range replication {
 			props[name] = v
 		}
-		for name, v := range props {
-			env[brokerconf.EnvName(name)] = v
-		}
-		for kk, v := range map[string]string{
-			"CLUSTER_ID":                           clusterID,
-			"KAFKA_LISTENERS":                      strings.Join(listeners, ","),
-			"KAFKA_ADVERTISED_LISTENERS":           strings.Join(advertised, ","),
-			"KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": strings.Join(protocols, ","),
-			"KAFKA_INTER_BROKER_LISTENER_NAME":     "INTERNAL",
-			"KAFKA_CONTROLLER_QUORUM_VOTERS":       strings.Join(voters, ","),
+		env := k.brokerEnv(cfg, props, proxyPort, map[string]string{
+			"CLUSTER_ID":                     clusterID,
+			"KAFKA_CONTROLLER_QUORUM_VOTERS": strings.Join(voters, ","),
 			// Three JVMs share 2 cores and the other suites' memory.
 			"KAFKA_HEAP_OPTS": "-Xms128m -Xmx384m",
-		} {
-			env[kk] = v
-		}
-		for kk, v := range cfg.env {
-			env[kk] = v
-		}
-		port := dnetwork.MustParsePort(fmt.Sprintf("%d/tcp", kafkaHostPort))
+		})
 		// No wait strategy: a node serves only once a quorum of controllers runs, so every node
 		// is started before any is waited for.
-		ctr, err := testcontainers.Run(context.Background(), img,
-			network.WithNetwork([]string{alias}, nw),
-			testcontainers.WithEnv(env),
-			testcontainers.WithExposedPorts(port.String()),
-			testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
-				hc.PortBindings = dnetwork.PortMap{port: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(hostPort)}}}
-			}),
-			testcontainers.WithMounts(testcontainers.VolumeMount(k.Volume, kafkaDataDir)),
-		)
-		k.Container = ctr
-		testcontainers.CleanupContainer(t, ctr, testcontainers.RemoveVolumes(k.Volume))
-		t.Cleanup(func() {
-			if t.Failed() {
-				logTail(t, ctr, "kafka "+alias, 40)
-			}
+		k.Container = startNode(t, nw, nodeSpec{
+			Name: "kafka " + alias, Image: img, Alias: alias, Env: env,
+			Port: kafkaHostPort, HostPort: hostPort, Volume: k.Volume, DataDir: kafkaDataDir,
 		})
-		if err != nil {
-			logTail(t, ctr, "kafka "+alias, 80)
-			t.Fatalf("infra: start kafka %s (%s): %v", alias, img, err)
-		}
 		kc.Brokers = append(kc.Brokers, k)
 		hosts = append(hosts, k.HostBootstrap)
 	}
@@ -311,33 +267,7 @@ func (kc *KafkaCluster) WaitInSync(t testing.TB, timeout time.Duration) {
 			return err
 		}
 		defer c.Close()
-		topics, err := c.Topics()
-		if err != nil {
-			return err
-		}
-		for _, topic := range topics {
-			parts, err := c.Partitions(topic)
-			if err != nil {
-				return err
-			}
-			for _, p := range parts {
-				if _, err := c.Leader(topic, p); err != nil {
-					return fmt.Errorf("%s/%d: %w", topic, p, err)
-				}
-				replicas, err := c.Replicas(topic, p)
-				if err != nil {
-					return err
-				}
-				isr, err := c.InSyncReplicas(topic, p)
-				if err != nil {
-					return err
-				}
-				if len(isr) < len(replicas) {
-					return fmt.Errorf("%s/%d: in sync %v of %v", topic, p, isr, replicas)
-				}
-			}
-		}
-		return nil
+		return partitionsReady(c, true)
 	})
 	if err != nil {
 		t.Fatalf("infra: kafka cluster not in sync after %v: %v", timeout, err)

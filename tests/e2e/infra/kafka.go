@@ -1,23 +1,15 @@
 package infra
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/netip"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/cenkalti/backoff/v4"
-	"github.com/moby/moby/api/types/container"
-	dnetwork "github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	brokerconf "github.com/distsum/distsum/deploy/kafka"
@@ -107,79 +99,32 @@ func StartKafka(t testing.TB, nw *testcontainers.DockerNetwork, alias string, op
 		links:             map[string]*Link{},
 	}
 
-	listeners := []string{
-		fmt.Sprintf("HOST://:%d", kafkaHostPort),
-		fmt.Sprintf("CONTROLLER://:%d", kafkaControllerPort),
-		fmt.Sprintf("INTERNAL://:%d", kafkaInternalPort),
-	}
-	advertised := []string{
-		"HOST://" + k.HostBootstrap,
-		"INTERNAL://" + k.InternalBootstrap,
-	}
-	protocols := []string{"HOST:PLAINTEXT", "CONTROLLER:PLAINTEXT", "INTERNAL:PLAINTEXT"}
-	proxyPorts := map[string]int{}
 	if len(cfg.clients) > 0 && cfg.proxy == nil {
 		t.Fatal("infra: ViaProxy needs a Toxiproxy")
 	}
-	for i, c := range cfg.clients {
-		name, port := listenerName(c), kafkaProxyPortBase+i
+	proxyPort := func(j int) int { return kafkaProxyPortBase + j }
+	proxyPorts := map[string]int{}
+	for j, c := range cfg.clients {
 		if _, dup := proxyPorts[c]; dup {
 			t.Fatalf("infra: client %q given twice", c)
 		}
-		proxyPorts[c] = port
-		k.clients[c] = fmt.Sprintf("%s:%d", cfg.proxy.Alias, port)
-		listeners = append(listeners, fmt.Sprintf("%s://:%d", name, port))
-		advertised = append(advertised, fmt.Sprintf("%s://%s", name, k.clients[c]))
-		protocols = append(protocols, name+":PLAINTEXT")
+		proxyPorts[c] = proxyPort(j)
 	}
-	// The project's broker settings (deploy/kafka, as for make up and the integration tests),
-	// then this network's listeners.
-	env := map[string]string{}
-	for name, v := range brokerconf.Properties(brokerconf.Params{
+	props := brokerconf.Properties(brokerconf.Params{
 		NodeID: 1, Host: "localhost", Port: kafkaHostPort, ControllerPort: kafkaControllerPort, DataDir: kafkaDataDir,
-	}) {
-		env[brokerconf.EnvName(name)] = v
-	}
-	for kk, v := range map[string]string{
-		"CLUSTER_ID":                           "ZGlzdHN1bS1lMmUtdGVzdA",
-		"KAFKA_LISTENERS":                      strings.Join(listeners, ","),
-		"KAFKA_ADVERTISED_LISTENERS":           strings.Join(advertised, ","),
-		"KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": strings.Join(protocols, ","),
-		"KAFKA_INTER_BROKER_LISTENER_NAME":     "INTERNAL",
-		"KAFKA_CONTROLLER_QUORUM_VOTERS":       fmt.Sprintf("1@localhost:%d", kafkaControllerPort),
-		"KAFKA_HEAP_OPTS":                      "-Xms256m -Xmx512m",
-	} {
-		env[kk] = v
-	}
-	for kk, v := range cfg.env {
-		env[kk] = v
-	}
-
-	ctx := context.Background()
-	start := time.Now()
-	port := dnetwork.MustParsePort(fmt.Sprintf("%d/tcp", kafkaHostPort))
-	ctr, err := testcontainers.Run(ctx, img,
-		network.WithNetwork([]string{alias}, nw),
-		testcontainers.WithEnv(env),
-		testcontainers.WithExposedPorts(port.String()),
-		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
-			// A fixed host port: the HOST listener advertises it, and it must survive restarts.
-			hc.PortBindings = dnetwork.PortMap{port: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(hostPort)}}}
-		}),
-		testcontainers.WithMounts(testcontainers.VolumeMount(k.Volume, kafkaDataDir)),
-		testcontainers.WithWaitStrategy(wait.ForLog(kafkaReadyLog).WithStartupTimeout(120*time.Second)),
-	)
-	k.Container = ctr
-	testcontainers.CleanupContainer(t, ctr, testcontainers.RemoveVolumes(k.Volume))
-	t.Cleanup(func() {
-		if t.Failed() {
-			logTail(t, ctr, "kafka "+alias, 60)
-		}
 	})
-	if err != nil {
-		logTail(t, ctr, "kafka "+alias, 80)
-		t.Fatalf("infra: start kafka (%s): %v", img, err)
-	}
+	env := k.brokerEnv(cfg, props, proxyPort, map[string]string{
+		"CLUSTER_ID":                     "ZGlzdHN1bS1lMmUtdGVzdA",
+		"KAFKA_CONTROLLER_QUORUM_VOTERS": fmt.Sprintf("1@localhost:%d", kafkaControllerPort),
+		"KAFKA_HEAP_OPTS":                "-Xms256m -Xmx512m",
+	})
+
+	start := time.Now()
+	k.Container = startNode(t, nw, nodeSpec{
+		Name: "kafka " + alias, Image: img, Alias: alias, Env: env,
+		Port: kafkaHostPort, HostPort: hostPort, Volume: k.Volume, DataDir: kafkaDataDir,
+		Wait: wait.ForLog(kafkaReadyLog).WithStartupTimeout(120 * time.Second),
+	})
 	k.waitReady(t, 60*time.Second)
 	t.Logf("infra: kafka %s (%s) up in %v; host %s, internal %s", alias, img,
 		time.Since(start).Round(time.Millisecond), k.HostBootstrap, k.InternalBootstrap)
@@ -187,6 +132,41 @@ func StartKafka(t testing.TB, nw *testcontainers.DockerNetwork, alias string, op
 		k.links[c] = cfg.proxy.Link(t, "kafka-"+c, proxyPorts[c], fmt.Sprintf("%s:%d", alias, proxyPorts[c]))
 	}
 	return k
+}
+
+// brokerEnv is a KRaft node's container environment: the broker properties props as KAFKA_*
+// variables; this node's listeners: HOST (published on the host), CONTROLLER, INTERNAL, and one
+// per proxied client on proxyPort(j) for cfg.clients[j], advertised as that client's proxy
+// address (recorded in k.clients); then node; then the test's own (WithKafkaEnv).
+func (k *Kafka) brokerEnv(cfg *kafkaConfig, props map[string]string, proxyPort func(j int) int, node map[string]string) map[string]string {
+	listeners := []string{
+		fmt.Sprintf("HOST://:%d", kafkaHostPort),
+		fmt.Sprintf("CONTROLLER://:%d", kafkaControllerPort),
+		fmt.Sprintf("INTERNAL://:%d", kafkaInternalPort),
+	}
+	advertised := []string{"HOST://" + k.HostBootstrap, "INTERNAL://" + k.InternalBootstrap}
+	protocols := []string{"HOST:PLAINTEXT", "CONTROLLER:PLAINTEXT", "INTERNAL:PLAINTEXT"}
+	for j, c := range cfg.clients {
+		name, port := listenerName(c), proxyPort(j)
+		k.clients[c] = fmt.Sprintf("%s:%d", cfg.proxy.Alias, port)
+		listeners = append(listeners, fmt.Sprintf("%s://:%d", name, port))
+		advertised = append(advertised, fmt.Sprintf("%s://%s", name, k.clients[c]))
+		protocols = append(protocols, name+":PLAINTEXT")
+	}
+	env := map[string]string{}
+	for name, v := range props {
+		env[brokerconf.EnvName(name)] = v
+	}
+	env["KAFKA_LISTENERS"] = strings.Join(listeners, ",")
+	env["KAFKA_ADVERTISED_LISTENERS"] = strings.Join(advertised, ",")
+	env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"] = strings.Join(protocols, ",")
+	env["KAFKA_INTER_BROKER_LISTENER_NAME"] = "INTERNAL"
+	for _, over := range []map[string]string{node, cfg.env} {
+		for name, v := range over {
+			env[name] = v
+		}
+	}
+	return env
 }
 
 // ClientBootstrap is the bootstrap address for a client named in ViaProxy: its proxy's address,
@@ -218,14 +198,7 @@ func (k *Kafka) Kill(t testing.TB) {
 // how long that took.
 func (k *Kafka) Start(t testing.TB) time.Duration {
 	t.Helper()
-	start := time.Now()
-	if err := k.Container.Start(context.Background()); err != nil {
-		t.Fatalf("infra: start kafka again: %v", err)
-	}
-	k.waitReady(t, 90*time.Second)
-	d := time.Since(start)
-	t.Logf("infra: kafka %s serving again after %v", k.Alias, d.Round(time.Millisecond))
-	return d
+	return startAgain(t, k.Container, "kafka "+k.Alias, func() { k.waitReady(t, 90*time.Second) })
 }
 
 // Restart is Kill followed by Start.
@@ -239,14 +212,7 @@ func (k *Kafka) Restart(t testing.TB) time.Duration {
 // partition of every topic has a leader (after a restart, leaders come back one by one).
 func (k *Kafka) waitReady(t testing.TB, timeout time.Duration) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	var last error
-	b := backoff.WithContext(backoff.NewConstantBackOff(200*time.Millisecond), ctx)
-	if err := backoff.RetryNotify(k.probe, b, func(err error, _ time.Duration) { last = err }); err != nil {
-		logTail(t, k.Container, "kafka "+k.Alias, 60)
-		t.Fatalf("infra: kafka not ready after %v: %v (before: %v)", timeout, err, last)
-	}
+	waitProbe(t, k.Container, "kafka "+k.Alias, timeout, 200*time.Millisecond, k.probe)
 }
 
 func (k *Kafka) probe() error {
@@ -261,6 +227,12 @@ func (k *Kafka) probe() error {
 	if _, err := c.Controller(); err != nil {
 		return fmt.Errorf("controller: %w", err)
 	}
+	return partitionsReady(c, false)
+}
+
+// partitionsReady checks that every partition of every topic has a leader and, with inSync, all
+// of its replicas in sync.
+func partitionsReady(c sarama.Client, inSync bool) error {
 	topics, err := c.Topics()
 	if err != nil {
 		return err
@@ -273,6 +245,20 @@ func (k *Kafka) probe() error {
 		for _, p := range parts {
 			if _, err := c.Leader(topic, p); err != nil {
 				return fmt.Errorf("%s/%d: %w", topic, p, err)
+			}
+			if !inSync {
+				continue
+			}
+			replicas, err := c.Replicas(topic, p)
+			if err != nil {
+				return err
+			}
+			isr, err := c.InSyncReplicas(topic, p)
+			if err != nil {
+				return err
+			}
+			if len(isr) < len(replicas) {
+				return fmt.Errorf("%s/%d: in sync %v of %v", topic, p, isr, replicas)
 			}
 		}
 	}
@@ -303,24 +289,4 @@ func (k *Kafka) CreateTopic(t testing.TB, topic string, partitions int32) {
 		}
 	}
 	k.waitReady(t, 30*time.Second)
-}
-
-// logTail writes the last lines of a container's output to the test log.
-func logTail(t testing.TB, ctr testcontainers.Container, name string, lines int) {
-	t.Helper()
-	if ctr == nil {
-		return
-	}
-	rc, err := ctr.Logs(context.Background())
-	if err != nil {
-		t.Logf("infra: logs of %s: %v", name, err)
-		return
-	}
-	defer rc.Close()
-	b, _ := io.ReadAll(rc)
-	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	t.Logf("infra: last %d lines of %s:\n%s", len(all), name, strings.Join(all, "\n"))
 }

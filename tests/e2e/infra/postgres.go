@@ -3,16 +3,11 @@ package infra
 import (
 	"context"
 	"fmt"
-	"net/netip"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/moby/moby/api/types/container"
-	dnetwork "github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/network"
 
 	"github.com/distsum/distsum/tests/testkit"
 )
@@ -48,31 +43,15 @@ func StartPostgres(t testing.TB, nw *testcontainers.DockerNetwork, alias string)
 		URL:     fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", postgresDB, alias, postgresPort, postgresDB),
 		HostURL: fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", postgresDB, hostPort, postgresDB),
 	}
-	port := dnetwork.MustParsePort(fmt.Sprintf("%d/tcp", postgresPort))
 	start := time.Now()
-	ctr, err := testcontainers.Run(context.Background(), img,
-		network.WithNetwork([]string{alias}, nw),
+	p.Container = startNode(t, nw, nodeSpec{
+		Name: "postgres " + alias, Image: img, Alias: alias,
 		// The official image's settings, which distsum/postgres reads too.
-		testcontainers.WithEnv(map[string]string{
+		Env: map[string]string{
 			"POSTGRES_USER": postgresDB, "POSTGRES_DB": postgresDB, "POSTGRES_HOST_AUTH_METHOD": "trust",
-		}),
-		testcontainers.WithExposedPorts(port.String()),
-		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
-			hc.PortBindings = dnetwork.PortMap{port: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(hostPort)}}}
-		}),
-		testcontainers.WithMounts(testcontainers.VolumeMount(p.Volume, postgresVolume)),
-	)
-	p.Container = ctr
-	testcontainers.CleanupContainer(t, ctr, testcontainers.RemoveVolumes(p.Volume))
-	t.Cleanup(func() {
-		if t.Failed() {
-			logTail(t, ctr, "postgres "+alias, 40)
-		}
+		},
+		Port: postgresPort, HostPort: hostPort, Volume: p.Volume, DataDir: postgresVolume,
 	})
-	if err != nil {
-		logTail(t, ctr, "postgres "+alias, 40)
-		t.Fatalf("infra: start postgres (%s): %v", img, err)
-	}
 	p.waitReady(t, 60*time.Second)
 	t.Logf("infra: postgres %s (%s) up in %v; host %s, network %s", alias, img,
 		time.Since(start).Round(time.Millisecond), p.HostURL, p.URL)
@@ -98,14 +77,7 @@ func (p *Postgres) Stop(t testing.TB) {
 // connections; it returns how long that took.
 func (p *Postgres) Start(t testing.TB) time.Duration {
 	t.Helper()
-	start := time.Now()
-	if err := p.Container.Start(context.Background()); err != nil {
-		t.Fatalf("infra: start postgres %s again: %v", p.Alias, err)
-	}
-	p.waitReady(t, 60*time.Second)
-	d := time.Since(start)
-	t.Logf("infra: postgres %s serving again after %v", p.Alias, d.Round(time.Millisecond))
-	return d
+	return startAgain(t, p.Container, "postgres "+p.Alias, func() { p.waitReady(t, 60*time.Second) })
 }
 
 // Restart is Kill followed by Start.
@@ -124,26 +96,15 @@ func (p *Postgres) Connect(ctx context.Context) (*pgx.Conn, error) {
 // "the database system is starting up" during recovery).
 func (p *Postgres) waitReady(t testing.TB, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var last error
-	for time.Now().Before(deadline) {
+	waitProbe(t, p.Container, "postgres "+p.Alias, timeout, 100*time.Millisecond, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
 		conn, err := p.Connect(ctx)
-		if err == nil {
-			_, err = conn.Exec(ctx, "SELECT 1")
-			conn.Close(ctx)
+		if err != nil {
+			return err
 		}
-		cancel()
-		if err == nil {
-			return
-		}
-		last = err
-		if st, serr := p.Container.State(context.Background()); serr == nil && !st.Running {
-			logTail(t, p.Container, "postgres "+p.Alias, 40)
-			t.Fatalf("infra: postgres %s exited (code %d) before it was ready", p.Alias, st.ExitCode)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	logTail(t, p.Container, "postgres "+p.Alias, 40)
-	t.Fatalf("infra: postgres %s not ready after %v: %v", p.Alias, timeout, last)
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, "SELECT 1")
+		return err
+	})
 }
