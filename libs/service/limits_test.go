@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/distsum/distsum/libs/metrics/metricstest"
 )
 
 // serve runs NewHTTPServer(o) on a loopback port and returns its address.
@@ -188,21 +190,7 @@ func TestLimitListenerClosesTheExcessAndFreesSlots(t *testing.T) {
 
 func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			m := mf.GetMetric()[0]
-			if m.GetCounter() != nil {
-				return m.GetCounter().GetValue()
-			}
-			return m.GetGauge().GetValue()
-		}
-	}
-	t.Fatalf("no metric %s", name)
-	return 0
+	return metricstest.Gathered(t, reg, name)
 }
 
 func TestDefaultMaxConnsIsBelowTheDescriptorLimit(t *testing.T) {

@@ -2,19 +2,16 @@ package integration
 
 import (
 	"context"
-	"fmt"
 	"math/big"
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/distsum/distsum/libs/kafka"
+	"github.com/distsum/distsum/libs/metrics/metricstest"
 	"github.com/distsum/distsum/libs/sumevent"
 	"github.com/distsum/distsum/tests/testkit"
 )
@@ -112,30 +109,5 @@ func waitLag(t *testing.T, base, partition string, ok func(float64) bool, what s
 func scrapeLag(base, partition string) (float64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	f, ok := families["totals_consumer_lag"]
-	if !ok {
-		return 0, fmt.Errorf("no totals_consumer_lag in /metrics")
-	}
-	for _, m := range f.GetMetric() {
-		for _, l := range m.GetLabel() {
-			if l.GetName() == "partition" && l.GetValue() == partition {
-				return m.GetGauge().GetValue(), nil
-			}
-		}
-	}
-	return 0, fmt.Errorf("no totals_consumer_lag for partition %s", partition)
+	return metricstest.Scrape(ctx, base+"/metrics", "totals_consumer_lag", "partition", partition)
 }

@@ -9,11 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/distsum/distsum/libs/metrics/metricstest"
 	"github.com/distsum/distsum/proto/calculatorpb"
 	"github.com/distsum/distsum/tests/testkit"
 )
@@ -151,23 +150,11 @@ func TestLimitsHoldAgainstAbusiveClients(t *testing.T) {
 // scrape reads one unlabelled metric from base's /metrics.
 func scrape(t *testing.T, base, name string) float64 {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	v, err := metricstest.Scrape(ctx, base+"/metrics", name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mf, ok := families[name]
-	if !ok {
-		t.Fatalf("no metric %s", name)
-	}
-	m := mf.GetMetric()[0]
-	if m.GetCounter() != nil {
-		return m.GetCounter().GetValue()
-	}
-	return m.GetGauge().GetValue()
+	return v
 }

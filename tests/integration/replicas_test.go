@@ -13,9 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
+	"github.com/distsum/distsum/libs/metrics/metricstest"
 	"github.com/distsum/distsum/proto/calculatorpb"
 	"github.com/distsum/distsum/tests/testkit"
 )
@@ -53,27 +51,16 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// metric reads an unlabelled gauge or counter from /metrics (-1 if absent).
+// metric reads an unlabelled gauge or counter from /metrics (-1 if it cannot).
 func metric(t *testing.T, base, name string) float64 {
 	t.Helper()
-	code, body := get(t, base+"/metrics")
-	if code != http.StatusOK {
-		return -1
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	v, err := metricstest.Scrape(ctx, base+"/metrics", name)
 	if err != nil {
-		t.Fatal(err)
-	}
-	f, ok := families[name]
-	if !ok || len(f.GetMetric()) == 0 {
 		return -1
 	}
-	m := f.GetMetric()[0]
-	if m.GetCounter() != nil {
-		return m.GetCounter().GetValue()
-	}
-	return m.GetGauge().GetValue()
+	return v
 }
 
 // eventually polls cond every 200 ms until it returns "" (60 s at most) and
