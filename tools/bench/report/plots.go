@@ -34,51 +34,74 @@ func Plots(dir string, r *Results) error {
 	return errors.Join(errs...)
 }
 
-func plotThroughput(path string, r *Results) error {
+// chart is what sets one plot apart from another; draw does the rest the same way for all.
+type chart struct {
+	title, x, y string
+	logX, logY  plot.Ticker // a log scale on that axis, with these ticks; nil: linear
+	fraction    bool        // y runs from 0 to 1
+	legendTL    bool        // legend top left (else bottom right)
+	points      bool        // mark each point on the lines
+}
+
+// series is one named line.
+type series struct {
+	name string
+	xy   plotter.XYs
+}
+
+// draw writes c with one line per series (an empty one is left out) as a PNG at path.
+func draw(path string, c chart, lines []series) error {
 	p := plot.New()
-	p.Title.Text = "Add/s against Adds in flight (closed loop)"
-	p.X.Label.Text = "Adds in flight"
-	p.Y.Label.Text = "Adds/s"
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Legend.Top = true
-	p.Legend.Left = true
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = c.title, c.x, c.y
+	if c.logX != nil {
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, c.logX
+	}
+	if c.logY != nil {
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, c.logY
+	}
+	if c.fraction {
+		p.Y.Min, p.Y.Max = 0, 1
+	}
+	p.Legend.Top, p.Legend.Left = c.legendTL, c.legendTL
 	var args []any
-	for _, s := range []struct {
-		name string
-		runs []Closed
-	}{{"durable (calculator)", r.Closed}, {"ceiling (no storage)", r.Ceiling}} {
-		var xy plotter.XYs
-		for _, c := range s.runs {
-			if c.PerS > 0 {
-				xy = append(xy, plotter.XY{X: float64(c.InFlight), Y: c.PerS})
-			}
-		}
-		if len(xy) > 0 {
-			args = append(args, s.name, xy)
+	for _, l := range lines {
+		if len(l.xy) > 0 {
+			args = append(args, l.name, l.xy)
 		}
 	}
-	if err := plotutil.AddLinePoints(p, args...); err != nil {
+	add := plotutil.AddLines
+	if c.points {
+		add = plotutil.AddLinePoints
+	}
+	if err := add(p, args...); err != nil {
 		return err
 	}
 	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
 }
 
+func plotThroughput(path string, r *Results) error {
+	perS := func(runs []Closed) plotter.XYs {
+		var xy plotter.XYs
+		for _, c := range runs {
+			if c.PerS > 0 {
+				xy = append(xy, plotter.XY{X: float64(c.InFlight), Y: c.PerS})
+			}
+		}
+		return xy
+	}
+	return draw(path, chart{
+		title: "Add/s against Adds in flight (closed loop)", x: "Adds in flight", y: "Adds/s",
+		logX: plot.LogTicks{Prec: -1}, legendTL: true, points: true,
+	}, []series{{"durable (calculator)", perS(r.Closed)}, {"ceiling (no storage)", perS(r.Ceiling)}})
+}
+
 func plotLatencyByRate(path string, r *Results) error {
-	p := plot.New()
-	p.Title.Text = "Add latency seen by the client against arrival rate (open loop)"
-	p.X.Label.Text = "arrival rate (Adds/s)"
-	p.Y.Label.Text = "latency (ms, log)"
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = tickets125{}
-	p.Legend.Top = true
-	p.Legend.Left = true
 	pick := []struct {
 		name string
 		f    func(Latency) float64
 	}{{"p50", func(l Latency) float64 { return l.P50 }}, {"p90", func(l Latency) float64 { return l.P90 }},
 		{"p99", func(l Latency) float64 { return l.P99 }}, {"max", func(l Latency) float64 { return l.Max }}}
-	var args []any
+	var lines []series
 	for _, q := range pick {
 		var xy plotter.XYs
 		for _, o := range r.Open {
@@ -86,27 +109,17 @@ func plotLatencyByRate(path string, r *Results) error {
 				xy = append(xy, plotter.XY{X: o.Rate, Y: v})
 			}
 		}
-		if len(xy) > 0 {
-			args = append(args, q.name, xy)
-		}
+		lines = append(lines, series{q.name, xy})
 	}
-	if err := plotutil.AddLinePoints(p, args...); err != nil {
-		return err
-	}
-	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+	return draw(path, chart{
+		title: "Add latency seen by the client against arrival rate (open loop)",
+		x:     "arrival rate (Adds/s)", y: "latency (ms, log)",
+		logY: tickets125{}, legendTL: true, points: true,
+	}, lines)
 }
 
 func plotE2ECDF(path string, r *Results) error {
-	p := plot.New()
-	p.Title.Text = "Add accepted → counted in GET /total: CDF per arrival rate"
-	p.X.Label.Text = "latency (ms, log)"
-	p.Y.Label.Text = "fraction of Adds"
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = tickets125{}
-	p.Y.Min, p.Y.Max = 0, 1
-	p.Legend.Top = false
-	p.Legend.Left = false
-	var args []any
+	var lines []series
 	for _, o := range r.Open {
 		s := o.E2ESamples
 		if len(s) == 0 {
@@ -118,15 +131,16 @@ func plotE2ECDF(path string, r *Results) error {
 			xy = append(xy, plotter.XY{X: max(s[i], 0.01), Y: float64(i+1) / float64(len(s))})
 		}
 		xy = append(xy, plotter.XY{X: max(s[len(s)-1], 0.01), Y: 1})
-		args = append(args, fmt.Sprintf("%.0f Adds/s", o.Rate), xy)
+		lines = append(lines, series{fmt.Sprintf("%.0f Adds/s", o.Rate), xy})
 	}
-	if len(args) == 0 {
-		return nil
+	if len(lines) == 0 {
+		return nil // no open-loop samples: no plot
 	}
-	if err := plotutil.AddLines(p, args...); err != nil {
-		return err
-	}
-	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+	return draw(path, chart{
+		title: "Add accepted → counted in GET /total: CDF per arrival rate",
+		x:     "latency (ms, log)", y: "fraction of Adds",
+		logX: tickets125{}, fraction: true,
+	}, lines)
 }
 
 // tickets125 labels a log axis at 1, 2 and 5 times each power of ten, so a
