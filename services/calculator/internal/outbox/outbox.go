@@ -287,8 +287,8 @@ func (s *Store) submit(ctx context.Context, req *appendReq) (Result, error) {
 	}
 }
 
-// writer is the single goroutine that writes appends. Whatever queued up
-// while the previous commit was being fsync'd goes into the next one.
+// writer is the single goroutine that writes appends, a batch (FillBatch)
+// per commit.
 func (s *Store) writer() {
 	defer close(s.stopped)
 	batch := make([]*appendReq, 0, s.maxBatch)
@@ -297,19 +297,7 @@ func (s *Store) writer() {
 		if !ok {
 			return
 		}
-		batch = append(batch[:0], req)
-	fill:
-		for len(batch) < s.maxBatch {
-			select {
-			case r, ok := <-s.reqs:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
+		batch = FillBatch(batch, req, s.reqs, s.maxBatch)
 		s.commit(batch)
 	}
 }

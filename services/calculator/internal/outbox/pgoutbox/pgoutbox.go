@@ -346,19 +346,7 @@ func (s *Store) writer() {
 			s.keepLock()
 			continue
 		}
-		batch = append(batch[:0], req)
-	fill:
-		for len(batch) < s.maxBatch {
-			select {
-			case r, ok := <-s.reqs:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
+		batch = outbox.FillBatch(batch, req, s.reqs, s.maxBatch)
 		s.commit(batch)
 	}
 }
