@@ -129,7 +129,7 @@ func TestFullDiskMakesTheCalculatorNotReady(t *testing.T) {
 	}
 	freed := time.Now()
 	waitReady(t, readyz, 200, 15*time.Second)
-	t.Logf("ready %v after space was freed", time.Since(freed).Round(time.Millisecond))
+	t.Logf("ready %v after space was freed", time.Since(freed))
 
 	// The failed Adds, retried with their request ids, and new ones succeed.
 	for id, n := range failed {
