@@ -1899,6 +1899,13 @@ def go_dependencies():
         version = "v0.58.0",
     )
     go_repository(
+        name = "org_golang_x_crypto_x509roots_fallback",
+        build_file_proto_mode = "disable_global",
+        importpath = "golang.org/x/crypto/x509roots/fallback",
+        sum = "h1:5NBkmd8MXirajj6AAEpi4HFVJnVkBNPTL1ggYAKqaws=",
+        version = "v0.0.0-20261030153154-30a33513ff6d",
+    )
+    go_repository(
         name = "org_golang_x_exp",
         build_file_proto_mode = "disable_global",
         importpath = "golang.org/x/exp",

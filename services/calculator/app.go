@@ -179,7 +179,8 @@ func deadline(d time.Duration, method string) grpc.UnaryServerInterceptor {
 }
 
 // ProvideChecks: the calculator is ready while it can take Adds, that is
-// while its outbox answers. Kafka (polled in the background) is reported,
+// while its outbox can commit (Ping: a failed commit, on a full disk, makes
+// it not ready until a commit succeeds). Kafka (polled in the background) is reported,
 // not gating: while the broker is away Adds still become durable in the
 // outbox, so a Kafka outage must not pull every calculator out of its
 // Service.

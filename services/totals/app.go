@@ -41,7 +41,7 @@ type App struct {
 // ProvideLedger returns the empty ledger the state file is loaded into.
 func ProvideLedger(cfg Config, log *slog.Logger) *ledger.Ledger {
 	if cfg.DisableDedupe {
-		log.Warn("DEDUPLICATION IS OFF: duplicates will be counted (test-only setting)")
+		log.Warn("DEDUPLICATION IS OFF: duplicates will be counted (a test build of totals)")
 	}
 	return ledger.New(cfg.Kafka.Topic, !cfg.DisableDedupe)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/distsum/distsum/libs/config"
@@ -28,12 +29,21 @@ type Config struct {
 	CheckpointTopic       string
 	CheckpointInterval    time.Duration // 0: no checkpoints published or read
 	RestoreFromCheckpoint bool
-	// DisableDedupe counts duplicates too. Test-only: it exists so the
-	// failure suite can prove it detects a double count.
+	// DisableDedupe counts duplicates too. Only a test build has the
+	// setting (dedupe_off.go, tag distsum_unsafe_disable_dedupe): the
+	// failure suite's negative control, never in a service binary.
 	DisableDedupe bool
 	// MaxWaiters bounds concurrent GET /total?after= waits (429 beyond).
 	MaxWaiters int
 }
+
+// envUnsafeDisableDedupe turns deduplication off in a test build; a
+// service build refuses to start when it is set.
+const envUnsafeDisableDedupe = "TOTALS_UNSAFE_DISABLE_DEDUPE"
+
+// unsafeDedupeSetting registers the setting that turns deduplication off;
+// nil (no such setting) except in a test build (dedupe_off.go).
+var unsafeDedupeSetting func(s *config.Set, c *Config)
 
 // LoadConfig reads flags (args) over environment variables over defaults.
 func LoadConfig(args []string) (Config, error) {
@@ -50,7 +60,13 @@ func LoadConfig(args []string) (Config, error) {
 	s.DurationVar(&c.FlushInterval, "flush-interval", "TOTALS_FLUSH_INTERVAL", 50*time.Millisecond, "how often applied events are saved to the state file")
 	s.DurationVar(&c.LagInterval, "lag-interval", "TOTALS_LAG_INTERVAL", 5*time.Second, "how often the claimed partitions' end offsets are read to update totals_consumer_lag")
 	s.IntVar(&c.MaxWaiters, "max-waiters", "TOTALS_MAX_WAITERS", 1024, "concurrent GET /total?after= waits at most; more are answered 429 with Retry-After")
-	s.BoolVar(&c.DisableDedupe, "unsafe-disable-dedupe", "TOTALS_UNSAFE_DISABLE_DEDUPE", false, "TEST ONLY: count duplicate events too")
+	if unsafeDedupeSetting != nil {
+		unsafeDedupeSetting(s, &c)
+	} else if v, set := os.LookupEnv(envUnsafeDisableDedupe); set {
+		// Asked for something this build does not have: starting without it
+		// would silently run another configuration than the one requested.
+		return Config{}, fmt.Errorf("environment %s=%q: this totals build cannot turn deduplication off (only a test build, tag distsum_unsafe_disable_dedupe, can); unset it", envUnsafeDisableDedupe, v)
+	}
 	if err := s.Parse(args); err != nil {
 		return Config{}, err
 	}

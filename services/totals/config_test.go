@@ -19,3 +19,30 @@ func TestLimitSettings(t *testing.T) {
 		t.Fatal("zero max waiters accepted")
 	}
 }
+
+// TestDedupeSwitchOnlyInTestBuilds: a service build has no way to count
+// duplicates; asked for it by environment it refuses to start, and the flag
+// does not exist. The test build (tag distsum_unsafe_disable_dedupe) has it.
+func TestDedupeSwitchOnlyInTestBuilds(t *testing.T) {
+	if unsafeDedupeSetting != nil { // go test -tags distsum_unsafe_disable_dedupe
+		t.Setenv(envUnsafeDisableDedupe, "true")
+		if c, err := LoadConfig(nil); err != nil || !c.DisableDedupe {
+			t.Fatalf("test build with %s=true: %+v, %v", envUnsafeDisableDedupe, c.DisableDedupe, err)
+		}
+		return
+	}
+	if c, err := LoadConfig(nil); err != nil || c.DisableDedupe {
+		t.Fatalf("defaults: dedupe off %v, %v", c.DisableDedupe, err)
+	}
+	_, err := LoadConfig([]string{"-unsafe-disable-dedupe"})
+	if err == nil || !strings.Contains(err.Error(), "flag provided but not defined: -unsafe-disable-dedupe") {
+		t.Fatalf("-unsafe-disable-dedupe in a service build: %v, want an unknown flag", err)
+	}
+	for _, v := range []string{"true", "false"} {
+		t.Setenv(envUnsafeDisableDedupe, v)
+		_, err := LoadConfig(nil)
+		if err == nil || !strings.Contains(err.Error(), envUnsafeDisableDedupe) || !strings.Contains(err.Error(), "cannot turn deduplication off") {
+			t.Fatalf("%s=%s in a service build: %v, want a refusal naming it", envUnsafeDisableDedupe, v, err)
+		}
+	}
+}

@@ -184,7 +184,10 @@ func startSystem(t *testing.T, o options) *system {
 			// Each replica reads every partition: by default it has a consumer group of its own.
 			alias = fmt.Sprintf("totals-%d", i+1)
 		}
+		img := imgs.Totals
 		if !o.dedupe {
+			// Only a test build has the switch; the service image refuses it.
+			img = infra.UnsafeTotalsImage(t)
 			env["TOTALS_UNSAFE_DISABLE_DEDUPE"] = "true"
 		}
 		if o.flushInterval != "" {
@@ -197,7 +200,7 @@ func startSystem(t *testing.T, o options) *system {
 			env[k] = v
 		}
 		tt := infra.StartService(t, nw, infra.ServiceSpec{
-			Image: imgs.Totals, Alias: alias, DataDir: "/data", Env: env,
+			Image: img, Alias: alias, DataDir: "/data", Env: env,
 			Ports: []int{8080}, ReadyPort: 8080, ReadyPath: "/healthz",
 		})
 		s.totals = append(s.totals, tt)

@@ -96,8 +96,10 @@ func TestAuditOfAHealthyAndADoubleCountingReplica(t *testing.T) {
 		t.Fatalf("audit recomputed %s, the acknowledged Adds add up to %s", rep.Log.Total, want)
 	}
 
-	// Negative control: a replica that counts duplicates, started after they are in the log.
-	unsafe := testkit.StartTotals(t, brokers, "TOTALS_UNSAFE_DISABLE_DEDUPE=true", "TOTALS_GROUP_ID=unsafe")
+	// Negative control: a replica that counts duplicates (a test build: the service has no such
+	// setting), started after they are in the log.
+	unsafe := testkit.StartTotalsBinary(t, testkit.UnsafeTotalsBinary(t), brokers,
+		"TOTALS_UNSAFE_DISABLE_DEDUPE=true", "TOTALS_GROUP_ID=unsafe")
 	code, out = distsumctl(t, append(global, "audit", "--replicas", r1.URL+","+unsafe.URL, "--wait", "60s")...)
 	if code != 1 {
 		t.Fatalf("audit with a double-counting replica: exit %d, want 1", code)

@@ -67,6 +67,51 @@ func ServiceBinaries(t testing.TB) Binaries {
 	return built
 }
 
+var (
+	taggedMu    sync.Mutex
+	taggedBuilt = map[string]string{} // build tag -> executable, once per test process
+)
+
+// UnsafeTotalsBinary is the totals executable of a test build that can
+// count duplicates (TOTALS_UNSAFE_DISABLE_DEDUPE, tag
+// distsum_unsafe_disable_dedupe; a service build refuses that setting):
+// TOTALS_UNSAFE_BIN when set (built by Bazel), else a `go build` of it.
+func UnsafeTotalsBinary(t testing.TB) string {
+	t.Helper()
+	return taggedBinary(t, "TOTALS_UNSAFE_BIN", "./services/totals", "distsum_unsafe_disable_dedupe")
+}
+
+// taggedBinary is $env when set, else `go build -tags tag pkg`, once per
+// test process.
+func taggedBinary(t testing.TB, env, pkg, tag string) string {
+	t.Helper()
+	if bin := os.Getenv(env); bin != "" {
+		return bin
+	}
+	taggedMu.Lock()
+	defer taggedMu.Unlock()
+	if bin, ok := taggedBuilt[tag]; ok {
+		return bin
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not t.TempDir: the binary serves every later test of the process.
+	dir, err := os.MkdirTemp("", "distsum-bin-"+tag+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, filepath.Base(pkg))
+	cmd := exec.Command("go", "build", "-tags", tag, "-o", bin, pkg)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build -tags %s %s: %v\n%s", tag, pkg, err, out)
+	}
+	taggedBuilt[tag] = bin
+	return bin
+}
+
 // Process is a service child process that can be killed and restarted with
 // the same arguments, ports and data.
 type Process struct {
@@ -226,7 +271,13 @@ type Totals struct {
 // fresh directory. env adds or overrides variables.
 func StartTotals(t testing.TB, brokers string, env ...string) *Totals {
 	t.Helper()
-	bins := ServiceBinaries(t)
+	return StartTotalsBinary(t, ServiceBinaries(t).Totals, brokers, env...)
+}
+
+// StartTotalsBinary is StartTotals with another totals executable (a test
+// build of it: UnsafeTotalsBinary).
+func StartTotalsBinary(t testing.TB, bin, brokers string, env ...string) *Totals {
+	t.Helper()
 	dir := t.TempDir()
 	addr := freeAddr(t)
 	tt := &Totals{URL: "http://" + addr, DataDir: filepath.Join(dir, "data")}
@@ -234,7 +285,7 @@ func StartTotals(t testing.TB, brokers string, env ...string) *Totals {
 		"TOTALS_HTTP_ADDR=" + addr, "TOTALS_DATA_DIR=" + tt.DataDir, "KAFKA_BROKERS=" + brokers,
 		"TOTALS_SHUTDOWN_TIMEOUT=5s",
 	}
-	tt.Process = newProcess(t, "totals", bins.Totals, dir, tt.URL+"/healthz", append(base, env...))
+	tt.Process = newProcess(t, "totals", bin, dir, tt.URL+"/healthz", append(base, env...))
 	return tt
 }
 

@@ -21,7 +21,12 @@ const (
 	DefaultPostgresImage  = "distsum/postgres:15"
 	CalculatorImageTag    = "distsum/calculator:e2e"
 	TotalsImageTag        = "distsum/totals:e2e"
+	UnsafeTotalsImageTag  = "distsum/totals-unsafe:e2e"
 )
+
+// UnsafeDedupeTag is the build tag of the totals test build that can count duplicates
+// (TOTALS_UNSAFE_DISABLE_DEDUPE); the service image refuses that setting.
+const UnsafeDedupeTag = "distsum_unsafe_disable_dedupe"
 
 // Images names the images a suite runs.
 type Images struct {
@@ -85,6 +90,17 @@ func EnsureImages(t testing.TB) Images {
 	return imgs
 }
 
+// UnsafeTotalsImage is the image of the totals test build that can count duplicates, for the
+// negative controls: loaded from the tarball named by TOTALS_UNSAFE_IMAGE_TAR when set (Bazel's
+// //services/totals:image_unsafe), else written from `go build -tags distsum_unsafe_disable_dedupe`.
+func UnsafeTotalsImage(t testing.TB) string {
+	t.Helper()
+	if tar := os.Getenv("TOTALS_UNSAFE_IMAGE_TAR"); tar != "" {
+		return LoadImageTar(t, tar)
+	}
+	return goImage(t, "./services/totals", UnsafeTotalsImageTag, UnsafeDedupeTag)
+}
+
 // ServiceImage returns the image of one service: the image loaded from the tarball named by the
 // environment variable tarEnv if it is set, else GoImage(pkg, tag).
 func ServiceImage(t testing.TB, tarEnv, pkg, tag string) string {
@@ -102,6 +118,12 @@ func ServiceImage(t testing.TB, tarEnv, pkg, tag string) string {
 // rebuilt once per test process; an unchanged binary gives the same image.
 func GoImage(t testing.TB, pkg, tag string) string {
 	t.Helper()
+	return goImage(t, pkg, tag, "")
+}
+
+// goImage is GoImage of a build with the build tag buildTag (none when empty).
+func goImage(t testing.TB, pkg, tag, buildTag string) string {
+	t.Helper()
 	EnsureEngine(t)
 	tar := once(t, "go:"+pkg+":"+tag, func() (string, error) {
 		// Not t.TempDir: the image outlives the test that built it first.
@@ -110,7 +132,7 @@ func GoImage(t testing.TB, pkg, tag string) string {
 			return "", err
 		}
 		bin := filepath.Join(dir, "app")
-		if err := goBuild(t, bin, pkg); err != nil {
+		if err := goBuild(t, bin, pkg, buildTag); err != nil {
 			return "", err
 		}
 		tar := filepath.Join(dir, "image.tar")
@@ -160,7 +182,7 @@ func ociimage(t testing.TB, args ...string) (string, error) {
 		dir, err := os.MkdirTemp("", "distsum-ociimage-")
 		if err == nil {
 			bin = filepath.Join(dir, "ociimage")
-			err = goBuild(t, bin, "./tools/ociimage")
+			err = goBuild(t, bin, "./tools/ociimage", "")
 		}
 		if err != nil {
 			ociimageMu.Unlock()
@@ -179,9 +201,14 @@ func ociimage(t testing.TB, args ...string) (string, error) {
 	return string(out), nil
 }
 
-// goBuild builds a static binary of pkg (a package of this module) at out.
-func goBuild(t testing.TB, out, pkg string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
+// goBuild builds a static binary of pkg (a package of this module) at out, with the build tag
+// buildTag when it is not empty.
+func goBuild(t testing.TB, out, pkg, buildTag string) error {
+	args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", out}
+	if buildTag != "" {
+		args = append(args, "-tags", buildTag)
+	}
+	cmd := exec.Command("go", append(args, pkg)...)
 	cmd.Dir = testkit.Root(t)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {

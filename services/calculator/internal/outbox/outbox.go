@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -86,6 +87,7 @@ type Store struct {
 	log        *slog.Logger
 	obs        Observer
 	maxBatch   int
+	health     *CommitHealth
 
 	reqs    chan *appendReq
 	notify  chan struct{}
@@ -176,6 +178,7 @@ func Open(path string, opts Options) (*Store, error) {
 		log:      opts.Logger,
 		obs:      opts.Metrics,
 		maxBatch: opts.MaxBatch,
+		health:   NewCommitHealth("disk full?", opts.Logger),
 		reqs:     make(chan *appendReq, opts.QueueSize),
 		notify:   make(chan struct{}, 1),
 		stopped:  make(chan struct{}),
@@ -287,8 +290,8 @@ func (s *Store) submit(ctx context.Context, req *appendReq) (Result, error) {
 	}
 }
 
-// writer is the single goroutine that writes appends. Whatever queued up
-// while the previous commit was being fsync'd goes into the next one.
+// writer is the single goroutine that writes appends, a batch (FillBatch)
+// per commit.
 func (s *Store) writer() {
 	defer close(s.stopped)
 	batch := make([]*appendReq, 0, s.maxBatch)
@@ -297,19 +300,7 @@ func (s *Store) writer() {
 		if !ok {
 			return
 		}
-		batch = append(batch[:0], req)
-	fill:
-		for len(batch) < s.maxBatch {
-			select {
-			case r, ok := <-s.reqs:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
+		batch = FillBatch(batch, req, s.reqs, s.maxBatch)
 		s.commit(batch)
 	}
 }
@@ -320,8 +311,11 @@ func (s *Store) commit(batch []*appendReq) {
 	if n := len(batch) - marks(batch); s.obs != nil && n > 0 {
 		s.obs.ObserveCommit(n, replays, time.Since(start), err)
 	}
+	s.health.Record(err)
 	if err != nil {
-		s.log.Error("outbox commit failed", "batch", len(batch), "err", err)
+		// No batch size here: identical lines are rate-limited (ratelog), so
+		// a failing disk does not flood the log.
+		s.log.Error("outbox commit failed", "err", err)
 	}
 	for i, r := range batch {
 		if err != nil {
@@ -611,8 +605,23 @@ func (s *Store) Prune(ctx context.Context, publishedBefore, keysBefore time.Time
 	return events, keys, nil
 }
 
-// Ping checks the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+// Ping is nil while the outbox can commit (the calculator's readiness): the
+// database answers and the last commit succeeded or, after a failed one, a
+// probe commit succeeds (CommitHealth).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.health.Check(ctx, s.probeCommit)
+}
+
+// probeCommit is the smallest real write transaction: one meta row,
+// committed and fsync'd like an append, so it fails where they fail.
+func (s *Store) probeCommit(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('commit_probe', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(time.Now().UnixNano(), 10))
+	return err
+}
 
 // Close stops accepting appends, commits those already queued, and closes
 // the database and its lock.

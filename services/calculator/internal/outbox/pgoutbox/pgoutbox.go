@@ -96,6 +96,7 @@ type Store struct {
 	obs        outbox.Observer
 	maxBatch   int
 	adopted    *prometheus.CounterVec
+	health     *outbox.CommitHealth
 
 	// Owned by the writer goroutine (after Open): the lock connection, on
 	// which every append transaction runs, and the epoch it holds.
@@ -190,7 +191,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	s := &Store{
 		pool: pool, connCfg: connCfg, log: opts.Logger, obs: opts.Metrics, maxBatch: opts.MaxBatch,
-		reqs: make(chan *appendReq, opts.QueueSize), notify: make(chan struct{}, 1), stopped: make(chan struct{}),
+		health: outbox.NewCommitHealth("database unreachable, read-only or its disk full?", opts.Logger),
+		reqs:   make(chan *appendReq, opts.QueueSize), notify: make(chan struct{}, 1), stopped: make(chan struct{}),
 	}
 	if opts.Registerer != nil {
 		s.adopted = promauto.With(opts.Registerer).NewCounterVec(prometheus.CounterOpts{
@@ -346,19 +348,7 @@ func (s *Store) writer() {
 			s.keepLock()
 			continue
 		}
-		batch = append(batch[:0], req)
-	fill:
-		for len(batch) < s.maxBatch {
-			select {
-			case r, ok := <-s.reqs:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
+		batch = outbox.FillBatch(batch, req, s.reqs, s.maxBatch)
 		s.commit(batch)
 	}
 }
@@ -449,7 +439,11 @@ func (s *Store) commit(batch []*appendReq) {
 		s.obs.ObserveCommit(len(batch), replays, time.Since(start), err)
 	}
 	if err != nil && !errors.Is(err, ErrNotHolding) {
-		s.log.Error("outbox commit failed", "batch", len(batch), "err", err)
+		// No batch size here: identical lines are rate-limited (ratelog).
+		s.log.Error("outbox commit failed", "err", err)
+	}
+	if !errors.Is(err, ErrNotHolding) { // a lost lock has its own readiness (holding)
+		s.health.Record(err)
 	}
 	for i, r := range batch {
 		if err != nil {
@@ -709,12 +703,27 @@ func (s *Store) Prune(ctx context.Context, publishedBefore, keysBefore time.Time
 }
 
 // Ping fails while the producer lock is lost (the calculator cannot take
-// Adds then) or the database does not answer.
+// Adds then), the database does not answer, or commits fail: after a failed
+// commit, until a commit or a probe commit succeeds (outbox.CommitHealth).
 func (s *Store) Ping(ctx context.Context) error {
 	if !s.holding.Load() {
 		return ErrNotHolding
 	}
-	return s.pool.Ping(ctx)
+	if err := s.pool.Ping(ctx); err != nil {
+		return err
+	}
+	return s.health.Check(ctx, s.probeCommit)
+}
+
+// probeCommit is a small real write transaction: this producer's row
+// rewritten unchanged (a new row version, its WAL flushed at commit), the row
+// every append updates.
+func (s *Store) probeCommit(ctx context.Context) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE outbox_producer SET next_seq = next_seq WHERE id = $1`, s.producerID)
+	if err == nil && tag.RowsAffected() != 1 {
+		err = fmt.Errorf("producer %q has no row", s.producerID)
+	}
+	return err
 }
 
 // Close stops accepting appends, commits those already queued, releases the

@@ -106,6 +106,52 @@ func TestPostgresOutbox(t *testing.T) {
 	t.Run("FencedHolderCannotCommit", func(t *testing.T) { testFenced(t, pg.NewDatabase(t)) })
 	t.Run("Kill9LosesNoAcknowledgedAppend", func(t *testing.T) { testKill9(t, pg.NewDatabase(t)) })
 	t.Run("OrphanBacklogIsAdopted", func(t *testing.T) { testAdoption(t, pg.NewDatabase(t)) })
+	t.Run("NotReadyWhileCommitsFail", func(t *testing.T) { testNotReadyWhileCommitsFail(t, pg.NewDatabase(t)) })
+}
+
+// testNotReadyWhileCommitsFail: the server refuses every commit of the
+// outbox for real (a CHECK constraint no producer row can meet; every append
+// updates that row), while it still answers. Appends fail and Ping says the
+// outbox cannot commit, although the pool's ping (what readiness checked
+// before, the negative control) passes. With the constraint dropped, Ping is
+// nil again without any Append (its probe commits) and Appends go on.
+func testNotReadyWhileCommitsFail(t *testing.T, url string) {
+	ctx := context.Background()
+	s := open(t, url, Options{})
+	if _, err := s.Append(ctx, outbox.Entry{Num1: 1, Num2: 1, Sum: 2}); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, `ALTER TABLE outbox_producer ADD CONSTRAINT commits_refused CHECK (next_seq < 0) NOT VALID`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, outbox.Entry{RequestID: "refused", Num1: 2, Num2: 2, Sum: 4}); err == nil {
+		t.Fatal("Append succeeded while the server refuses the outbox's commits")
+	}
+	err = s.Ping(ctx)
+	if err == nil || !strings.HasPrefix(err.Error(), "outbox cannot commit: ") || !strings.Contains(err.Error(), "commits_refused") {
+		t.Fatalf("Ping while commits fail: %v; want the outbox cannot commit, naming the cause", err)
+	}
+	if err := s.pool.Ping(ctx); err != nil {
+		t.Fatalf("the database's own ping failed too (%v): the test no longer shows what it claims", err)
+	}
+	if err := s.Ping(ctx); err == nil {
+		t.Fatal("Ping passed while the probe cannot commit either")
+	}
+	if _, err := admin.Exec(ctx, `ALTER TABLE outbox_producer DROP CONSTRAINT commits_refused`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping once commits can succeed, with no Append in between: %v", err)
+	}
+	r, err := s.Append(ctx, outbox.Entry{RequestID: "refused", Num1: 2, Num2: 2, Sum: 4})
+	if err != nil || r.Replayed || r.Event.Sequence != 2 {
+		t.Fatalf("the refused Add retried: %+v, %v; want a new event with sequence 2", r, err)
+	}
 }
 
 func testGroupCommit(t *testing.T, url string) {
