@@ -47,7 +47,7 @@ func LoadConfig(args []string) (Config, error) {
 	s.StringVar(&c.CheckpointTopic, "checkpoint-topic", "TOTALS_CHECKPOINT_TOPIC", "", "compacted topic of the replicas' state checkpoints (empty: <KAFKA_TOPIC>-checkpoints)")
 	s.DurationVar(&c.CheckpointInterval, "checkpoint-interval", "TOTALS_CHECKPOINT_INTERVAL", 10*time.Second, "how often the last saved state is published as a checkpoint if it changed (0: no checkpoints)")
 	s.BoolVar(&c.RestoreFromCheckpoint, "restore-from-checkpoint", "TOTALS_RESTORE_FROM_CHECKPOINT", false, "operator action: move the local state file aside and start from the newest checkpoint")
-	s.DurationVar(&c.FlushInterval, "flush-interval", "TOTALS_FLUSH_INTERVAL", 50*time.Millisecond, "how often applied events are saved to the state file")
+	s.DurationVar(&c.FlushInterval, "flush-interval", "TOTALS_FLUSH_INTERVAL", 50*time.Millisecond, "how often the saved offsets are committed to Kafka and a failed save is retried (applied events are saved at once, one save at a time)")
 	s.DurationVar(&c.LagInterval, "lag-interval", "TOTALS_LAG_INTERVAL", 5*time.Second, "how often the claimed partitions' end offsets are read to update totals_consumer_lag")
 	s.IntVar(&c.MaxWaiters, "max-waiters", "TOTALS_MAX_WAITERS", 1024, "concurrent GET /total?after= waits at most; more are answered 429 with Retry-After")
 	s.BoolVar(&c.DisableDedupe, "unsafe-disable-dedupe", "TOTALS_UNSAFE_DISABLE_DEDUPE", false, "TEST ONLY: count duplicate events too")

@@ -102,6 +102,36 @@ func TestFailedSaveKeepsTheLastTotalAndRetries(t *testing.T) {
 	}
 }
 
+// An applied event is saved, and served to ?after= readers, as soon as the
+// saver is free, not at the next flush interval; offsets are committed to
+// Kafka on the interval only.
+func TestAppliedEventIsSavedWithoutWaitingForTheInterval(t *testing.T) {
+	c, l := newConsumer(t, filepath.Join(t.TempDir(), "state"))
+	c.flushInterval = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); c.saveLoop(ctx) }()
+	defer func() { cancel(); <-done }()
+	for seq := uint64(1); seq <= 3; seq++ {
+		if err := c.handle(record(t, 0, int64(seq-1), sumevent.Event{ProducerID: "p", Sequence: seq, Num1: 2, Sum: 2})); err != nil {
+			t.Fatal(err)
+		}
+		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+		v, err := l.WaitCounted(wctx, sumevent.Token{ProducerID: "p", Sequence: seq})
+		wcancel()
+		if err != nil || v.Total.Int64() != int64(2*seq) {
+			t.Fatalf("event %d not saved without the interval: %v", seq, err)
+		}
+	}
+	// The counter moves just after the view does.
+	for deadline := time.Now().Add(5 * time.Second); testutil.ToFloat64(c.m.flushes) < 3 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if n := testutil.ToFloat64(c.m.flushes); n != 3 {
+		t.Fatalf("saves %v, want 3 (one per event applied while the saver was idle)", n)
+	}
+}
+
 func histogramCount(t *testing.T, h prometheus.Histogram) uint64 {
 	t.Helper()
 	var m dto.Metric
