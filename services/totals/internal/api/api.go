@@ -146,10 +146,18 @@ func refuse(w http.ResponseWriter, serving func() error) bool {
 	return true
 }
 
+// Shared header values: canonical keys set directly, without a per-request
+// allocation (net/http does not modify them).
+var (
+	jsonType = []string{"application/json"}
+	noStore  = []string{"no-store"}
+)
+
 func writeTotal(w http.ResponseWriter, v *ledger.View) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	fmt.Fprintf(w, "%s\n", v.Total.String())
+	h := w.Header()
+	h["Content-Type"] = jsonType
+	h["Cache-Control"] = noStore
+	w.Write(v.TotalJSON()) //nolint:errcheck // best effort to a client
 }
 
 func stats(l *ledger.Ledger) http.HandlerFunc {
