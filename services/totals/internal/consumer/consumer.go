@@ -37,7 +37,8 @@ type Consumer struct {
 	state         *state.Store
 	deadLetter    *DeadLetter
 	flushInterval time.Duration
-	offsets       Offsets // nil: the lag is updated only as records arrive
+	saveGap       time.Duration // shortest time between two saves woken by records
+	offsets       Offsets       // nil: the lag is updated only as records arrive
 	lagInterval   time.Duration
 	topology      Topology // nil: the topic is not checked (unit tests)
 	log           *slog.Logger
@@ -78,6 +79,14 @@ func New(newGroup func() (sarama.ConsumerGroup, error), topic string, l *ledger.
 // keeps growing while records arrive that the consumer does not apply.
 func (c *Consumer) WithLag(offsets Offsets, interval time.Duration) *Consumer {
 	c.offsets, c.lagInterval = offsets, interval
+	return c
+}
+
+// WithSaveGap has the saver leave at least d between two saves woken by
+// records (0: none), so a busy topic costs fewer fsyncs, each covering more
+// records, at the price of up to d more before an event is served.
+func (c *Consumer) WithSaveGap(d time.Duration) *Consumer {
+	c.saveGap = d
 	return c
 }
 
@@ -261,18 +270,23 @@ func (c *Consumer) handle(msg *sarama.ConsumerMessage) error {
 // were handled and the previous save is done, so whatever arrives while one
 // save is being fsync'd goes into the next. An applied event is durable (and
 // served) one save after it arrives instead of at the next tick, and the save
-// rate is bounded by the save's own duration: the busier the topic, the more
-// records each save covers. The flush interval retries a failed save and
-// commits the saved offsets to Kafka.
+// rate is bounded by the save's own duration and the save gap: the busier the
+// topic, the more records each save covers. The flush interval retries a
+// failed save and commits the saved offsets to Kafka.
 func (c *Consumer) saveLoop(ctx context.Context) {
 	t := time.NewTicker(max(c.flushInterval, time.Millisecond))
 	defer t.Stop()
+	var last time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-c.applied:
+			if wait := time.Until(last.Add(c.saveGap)); wait > 0 && !retry.Sleep(ctx, wait) {
+				return
+			}
 			c.flush(false)
+			last = time.Now()
 		case <-t.C:
 			c.flush(true)
 		}

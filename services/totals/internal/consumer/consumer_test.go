@@ -132,6 +132,37 @@ func TestAppliedEventIsSavedWithoutWaitingForTheInterval(t *testing.T) {
 	}
 }
 
+// With a save gap, records that arrive just after a save wait for the gap:
+// fewer saves, each covering more.
+func TestSaveGapSpacesSaves(t *testing.T) {
+	c, l := newConsumer(t, filepath.Join(t.TempDir(), "state"))
+	c.flushInterval = time.Hour
+	const gap = 300 * time.Millisecond
+	c.WithSaveGap(gap)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); c.saveLoop(ctx) }()
+	defer func() { cancel(); <-done }()
+	var saved [3]time.Time
+	for seq := uint64(1); seq <= 3; seq++ {
+		if err := c.handle(record(t, 0, int64(seq-1), sumevent.Event{ProducerID: "p", Sequence: seq, Num1: 1, Sum: 1})); err != nil {
+			t.Fatal(err)
+		}
+		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := l.WaitCounted(wctx, sumevent.Token{ProducerID: "p", Sequence: seq})
+		wcancel()
+		if err != nil {
+			t.Fatalf("event %d not saved: %v", seq, err)
+		}
+		saved[seq-1] = time.Now()
+	}
+	for i := 1; i < len(saved); i++ {
+		if d := saved[i].Sub(saved[i-1]); d < gap*9/10 {
+			t.Fatalf("saves %d and %d %s apart, want at least the gap %s", i, i+1, d, gap)
+		}
+	}
+}
+
 func histogramCount(t *testing.T, h prometheus.Histogram) uint64 {
 	t.Helper()
 	var m dto.Metric
