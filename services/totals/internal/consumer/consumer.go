@@ -218,7 +218,14 @@ func (c *Consumer) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.C
 			if !ok {
 				return nil
 			}
-			if err := c.handle(msg); err != nil {
+			err := c.handle(msg)
+			if len(claim.Messages()) == 0 {
+				// The fetch's records are applied: one save covers them all
+				// (woken at the first, it would cover only that one and the
+				// rest would wait for the next).
+				c.wakeSaver()
+			}
+			if err != nil {
 				// The record could not even be parked (disk error): stop this
 				// claim without moving past it; it is read again after the
 				// rebalance.
@@ -230,7 +237,6 @@ func (c *Consumer) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.C
 }
 
 func (c *Consumer) handle(msg *sarama.ConsumerMessage) error {
-	defer c.wakeSaver()
 	e, err := sumevent.Decode(msg.Value)
 	if err != nil {
 		if next, ok := c.ledger.NextOffset(msg.Partition); ok && msg.Offset < next {

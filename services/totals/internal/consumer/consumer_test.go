@@ -116,6 +116,7 @@ func TestAppliedEventIsSavedWithoutWaitingForTheInterval(t *testing.T) {
 		if err := c.handle(record(t, 0, int64(seq-1), sumevent.Event{ProducerID: "p", Sequence: seq, Num1: 2, Sum: 2})); err != nil {
 			t.Fatal(err)
 		}
+		c.wakeSaver() // as ConsumeClaim does once a fetch's records are applied
 		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
 		v, err := l.WaitCounted(wctx, sumevent.Token{ProducerID: "p", Sequence: seq})
 		wcancel()
@@ -148,6 +149,7 @@ func TestSaveGapSpacesSaves(t *testing.T) {
 		if err := c.handle(record(t, 0, int64(seq-1), sumevent.Event{ProducerID: "p", Sequence: seq, Num1: 1, Sum: 1})); err != nil {
 			t.Fatal(err)
 		}
+		c.wakeSaver()
 		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
 		_, err := l.WaitCounted(wctx, sumevent.Token{ProducerID: "p", Sequence: seq})
 		wcancel()
@@ -160,6 +162,45 @@ func TestSaveGapSpacesSaves(t *testing.T) {
 		if d := saved[i].Sub(saved[i-1]); d < gap*9/10 {
 			t.Fatalf("saves %d and %d %s apart, want at least the gap %s", i, i+1, d, gap)
 		}
+	}
+}
+
+type fakeClaim struct {
+	sarama.ConsumerGroupClaim // only Partition, Messages and HighWaterMarkOffset are used
+	msgs                      chan *sarama.ConsumerMessage
+}
+
+func (c fakeClaim) Partition() int32                         { return 0 }
+func (c fakeClaim) Messages() <-chan *sarama.ConsumerMessage { return c.msgs }
+func (c fakeClaim) HighWaterMarkOffset() int64               { return 0 }
+
+// The records of one fetch are saved together: the saver is woken once the
+// claim has nothing more buffered, not at the first record.
+func TestOneSaveCoversAFetch(t *testing.T) {
+	c, l := newConsumer(t, filepath.Join(t.TempDir(), "state"))
+	c.flushInterval = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	saved := make(chan struct{})
+	go func() { defer close(saved); c.saveLoop(ctx) }()
+	claim := fakeClaim{msgs: make(chan *sarama.ConsumerMessage, 100)}
+	for seq := uint64(1); seq <= 100; seq++ {
+		claim.msgs <- record(t, 0, int64(seq-1), sumevent.Event{ProducerID: "p", Sequence: seq, Num1: 1, Sum: 1})
+	}
+	consumed := make(chan error, 1)
+	go func() { consumed <- c.ConsumeClaim(fakeSession{ctx: ctx}, claim) }()
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer wcancel()
+	if v, err := l.WaitCounted(wctx, sumevent.Token{ProducerID: "p", Sequence: 100}); err != nil || v.Total.Int64() != 100 {
+		t.Fatalf("fetch not saved: %v", err)
+	}
+	cancel()
+	<-saved
+	if err := <-consumed; err != nil {
+		t.Fatal(err)
+	}
+	if n := testutil.ToFloat64(c.m.flushes); n != 1 {
+		t.Fatalf("%v saves for one fetch of 100 records, want 1", n)
 	}
 }
 
