@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -89,7 +90,10 @@ func (w *waiters) leave() { w.n.Add(-1) }
 
 func total(l *ledger.Ledger, serving func() error, waiting *waiters) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
+		var q url.Values // the plain GET /total, the hot path, has no query to parse
+		if r.URL.RawQuery != "" {
+			q = r.URL.Query()
+		}
 		after := q.Get("after")
 		if after == "" {
 			if !refuse(w, serving) {
