@@ -5,8 +5,12 @@
 package metrics
 
 import (
+	"maps"
 	"net/http"
+	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/gorilla/mux"
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
@@ -64,8 +68,8 @@ func NewHTTPMetrics(reg prometheus.Registerer) *HTTPMetrics {
 
 // Middleware instruments a gorilla/mux router (use with router.Use), by the
 // template of the route that matched. mux calls it on every request, so the
-// instrumented handler (promhttp checks its metrics' labels when it wraps)
-// is made once per route and reused: a route always serves one handler.
+// instrumented handler is made once per route and reused: a route always
+// serves one handler.
 func (m *HTTPMetrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cr := mux.CurrentRoute(r)
@@ -85,9 +89,111 @@ func (m *HTTPMetrics) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// instrument wraps next with the metrics curried with the route label.
+// instrument wraps next with the route's metrics. The labels are those of
+// promhttp's InstrumentHandlerCounter and InstrumentHandlerDuration (method
+// lower-cased, "unknown" beyond the standard ones; code as a number), but
+// each (method, code) pair's series are looked up once and kept: promhttp
+// builds two label maps per request and hashes them, the largest cost of a
+// GET /total after the router's.
 func (m *HTTPMetrics) instrument(route string, next http.Handler) http.Handler {
-	l := prometheus.Labels{"route": route}
-	return promhttp.InstrumentHandlerCounter(m.requests.MustCurryWith(l),
-		promhttp.InstrumentHandlerDuration(m.duration.MustCurryWith(l), next))
+	return &routeMetrics{route: route, m: m, next: next}
 }
+
+type routeMetrics struct {
+	route  string
+	m      *HTTPMetrics
+	next   http.Handler
+	mu     sync.Mutex                             // serialises additions to series
+	series atomic.Pointer[map[uint32]routeSeries] // copy on write: read without a lock
+}
+
+type routeSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+func (h *routeMetrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	h.next.ServeHTTP(sw, r)
+	s := h.lookup(methodIndex(r.Method), sw.status)
+	s.requests.Inc()
+	s.duration.Observe(time.Since(start).Seconds())
+}
+
+func (h *routeMetrics) lookup(method, code int) routeSeries {
+	if code == 0 {
+		code = http.StatusOK
+	}
+	key := uint32(method)<<16 | uint32(code&0xffff)
+	if p := h.series.Load(); p != nil {
+		if s, ok := (*p)[key]; ok {
+			return s
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old := h.series.Load()
+	if old != nil {
+		if s, ok := (*old)[key]; ok {
+			return s
+		}
+	}
+	s := routeSeries{
+		requests: h.m.requests.WithLabelValues(h.route, methods[method], strconv.Itoa(code)),
+		duration: h.m.duration.WithLabelValues(h.route, methods[method]),
+	}
+	next := make(map[uint32]routeSeries, 1)
+	if old != nil {
+		maps.Copy(next, *old)
+	}
+	next[key] = s
+	h.series.Store(&next)
+	return s
+}
+
+// methods are the method label values (promhttp's); the last is any other.
+var (
+	methods      = [...]string{"get", "put", "head", "post", "delete", "connect", "options", "notify", "trace", "patch", "unknown"}
+	methodsUpper = [...]string{"GET", "PUT", "HEAD", "POST", "DELETE", "CONNECT", "OPTIONS", "NOTIFY", "TRACE", "PATCH"}
+)
+
+// methodIndex is m's index in methods: upper or lower case, as promhttp.
+func methodIndex(m string) int {
+	for i, v := range methodsUpper {
+		if m == v || m == methods[i] {
+			return i
+		}
+	}
+	return len(methods) - 1
+}
+
+// statusWriter records the status code a handler answers with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets a handler stream through the wrapper.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -31,6 +31,42 @@ func TestHTTPMetricsLabelByRouteTemplate(t *testing.T) {
 	}
 }
 
+// The labels are promhttp's: a handler that only writes answered 200, the
+// method lower-cased, a non-standard one "unknown".
+func TestHTTPMetricsCodeAndMethodLabels(t *testing.T) {
+	m := NewHTTPMetrics(NewRegistry())
+	r := mux.NewRouter()
+	r.Use(m.Middleware)
+	r.HandleFunc("/total", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("1\n")) })
+	r.HandleFunc("/busy", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.WriteHeader(http.StatusOK) // superfluous: the first code counts
+	})
+	for _, req := range []*http.Request{
+		httptest.NewRequest(http.MethodGet, "/total", nil), httptest.NewRequest(http.MethodHead, "/total", nil),
+		httptest.NewRequest("PURGE", "/total", nil), httptest.NewRequest(http.MethodGet, "/busy", nil),
+		httptest.NewRequest(http.MethodGet, "/busy", nil),
+	} {
+		r.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	for _, c := range []struct {
+		route, method, code string
+		want                float64
+	}{
+		{"/total", "get", "200", 1}, {"/total", "head", "200", 1}, {"/total", "unknown", "200", 1}, {"/busy", "get", "503", 2},
+	} {
+		if got := testutil.ToFloat64(m.requests.WithLabelValues(c.route, c.method, c.code)); got != c.want {
+			t.Errorf("http_requests_total{route=%s,method=%s,code=%s} = %v, want %v", c.route, c.method, c.code, got, c.want)
+		}
+	}
+	if n := testutil.CollectAndCount(m.requests); n != 4 {
+		t.Errorf("http_requests_total has %d series, want 4", n)
+	}
+	if n := testutil.CollectAndCount(m.duration); n != 4 {
+		t.Errorf("http_request_duration_seconds has %d series, want 4", n)
+	}
+}
+
 // BenchmarkMiddleware measures the instrumentation on a request's path
 // (GET /total goes through it). Run: go test -run=NONE -bench=Middleware ./libs/metrics
 func BenchmarkMiddleware(b *testing.B) {

@@ -78,7 +78,7 @@ func ProvideConsumer(cfg Config, r Replica, l *ledger.Ledger, st *state.Store, r
 	})
 	dl := consumer.NewDeadLetter(filepath.Join(cfg.DataDir, "deadletter.jsonl"))
 	return consumer.New(newGroup, cfg.Kafka.Topic, l, st, dl, cfg.FlushInterval, reg, log.With("component", "consumer")).
-		WithLag(offsets, cfg.LagInterval).WithTopology(offsets)
+		WithLag(offsets, cfg.LagInterval).WithTopology(offsets).WithSaveGap(cfg.SaveGap)
 }
 
 // ProvideChecks are the readiness checks: Kafka is reachable (polled in the

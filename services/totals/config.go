@@ -24,7 +24,12 @@ type Config struct {
 	// replica reads every partition.
 	GroupID       string
 	FlushInterval time.Duration
-	LagInterval   time.Duration
+	// SaveGap is the shortest time between two saves of the state file
+	// (0: the next save starts as soon as the last is done). Each save costs
+	// ~0.3 ms of kernel CPU (temp file, fsync, rename, directory fsync): the
+	// default gap keeps a busy topic to ~200 saves/s for ~4 ms of latency.
+	SaveGap     time.Duration
+	LagInterval time.Duration
 	// CheckpointTopic empty: <KAFKA_TOPIC>-checkpoints.
 	CheckpointTopic       string
 	CheckpointInterval    time.Duration // 0: no checkpoints published or read
@@ -57,7 +62,8 @@ func LoadConfig(args []string) (Config, error) {
 	s.StringVar(&c.CheckpointTopic, "checkpoint-topic", "TOTALS_CHECKPOINT_TOPIC", "", "compacted topic of the replicas' state checkpoints (empty: <KAFKA_TOPIC>-checkpoints)")
 	s.DurationVar(&c.CheckpointInterval, "checkpoint-interval", "TOTALS_CHECKPOINT_INTERVAL", 10*time.Second, "how often the last saved state is published as a checkpoint if it changed (0: no checkpoints)")
 	s.BoolVar(&c.RestoreFromCheckpoint, "restore-from-checkpoint", "TOTALS_RESTORE_FROM_CHECKPOINT", false, "operator action: move the local state file aside and start from the newest checkpoint")
-	s.DurationVar(&c.FlushInterval, "flush-interval", "TOTALS_FLUSH_INTERVAL", 50*time.Millisecond, "how often applied events are saved to the state file")
+	s.DurationVar(&c.FlushInterval, "flush-interval", "TOTALS_FLUSH_INTERVAL", 50*time.Millisecond, "how often the saved offsets are committed to Kafka and a failed save is retried (applied events are saved at once, one save at a time)")
+	s.DurationVar(&c.SaveGap, "save-gap", "TOTALS_SAVE_GAP", 5*time.Millisecond, "shortest time between two saves of the state file (0: a save starts as soon as events are applied and the last save is done); longer: fewer fsyncs, each covering more events, for a longer accepted -> counted")
 	s.DurationVar(&c.LagInterval, "lag-interval", "TOTALS_LAG_INTERVAL", 5*time.Second, "how often the claimed partitions' end offsets are read to update totals_consumer_lag")
 	s.IntVar(&c.MaxWaiters, "max-waiters", "TOTALS_MAX_WAITERS", 1024, "concurrent GET /total?after= waits at most; more are answered 429 with Retry-After")
 	if unsafeDedupeSetting != nil {
@@ -96,6 +102,8 @@ func LoadConfig(args []string) (Config, error) {
 		return c, errors.New("restoring from a checkpoint needs checkpoints (TOTALS_CHECKPOINT_INTERVAL > 0)")
 	case c.FlushInterval <= 0:
 		return c, errors.New("flush interval must be positive")
+	case c.SaveGap < 0 || c.SaveGap > time.Minute:
+		return c, errors.New("save gap must be from 0 to 1m")
 	case c.LagInterval <= 0:
 		return c, errors.New("lag interval must be positive")
 	}

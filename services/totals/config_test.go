@@ -46,3 +46,15 @@ func TestDedupeSwitchOnlyInTestBuilds(t *testing.T) {
 		}
 	}
 }
+
+func TestSaveGapSetting(t *testing.T) {
+	t.Setenv("TOTALS_SAVE_GAP", "7ms")
+	if c, err := LoadConfig(nil); err != nil || c.SaveGap.Milliseconds() != 7 {
+		t.Fatalf("TOTALS_SAVE_GAP=7ms: %v %v", c.SaveGap, err)
+	}
+	for _, bad := range []string{"-1ms", "2m"} {
+		if _, err := LoadConfig([]string{"-save-gap", bad}); err == nil || !strings.Contains(err.Error(), "save gap") {
+			t.Fatalf("save gap %s: %v, want an error", bad, err)
+		}
+	}
+}

@@ -77,7 +77,13 @@ func (r *Relay) Drain(ctx context.Context) bool { return r.loop(ctx, true) }
 
 func (r *Relay) loop(ctx context.Context, drain bool) bool {
 	var pub Publisher
+	mk := &marker{src: r.src, m: r.m}
 	defer func() {
+		// Finish the marks before returning: what the broker acknowledged is
+		// marked (or, if that fails, published again by the next relay).
+		if err := mk.settle(); err != nil {
+			r.log.Warn("relay: cannot mark events published; they will be published again", "err", err)
+		}
 		if pub != nil {
 			pub.Close()
 		}
@@ -92,6 +98,13 @@ func (r *Relay) loop(ctx context.Context, drain bool) bool {
 		retry.Sleep(ctx, wait)
 	}
 	for ctx.Err() == nil {
+		if err := mk.poll(); err != nil {
+			// Published but not marked: marked again below; a crash before
+			// that publishes them again, skipped downstream as duplicates.
+			fail("relay: cannot mark events published", err)
+			continue
+		}
+		mk.catchUp()
 		if pub == nil {
 			p, err := r.newPub()
 			if err != nil {
@@ -107,11 +120,20 @@ func (r *Relay) loop(ctx context.Context, drain bool) bool {
 			fail("relay: cannot read the outbox", err)
 			continue
 		}
+		events = mk.unpublished(events)
 		if len(events) == 0 {
-			if drain {
+			switch {
+			case !mk.busy() && mk.marked < mk.published:
+				// a failed mark: catchUp starts it again
+			case drain && !mk.busy():
 				return true
+			default:
+				// Until new events are committed or the mark in flight ends
+				// (rather than read the rows it marks again).
+				if err := r.wait(ctx, mk); err != nil {
+					fail("relay: cannot mark events published", err)
+				}
 			}
-			r.wait(ctx)
 			continue
 		}
 		start := time.Now()
@@ -121,31 +143,132 @@ func (r *Relay) loop(ctx context.Context, drain bool) bool {
 			fail("relay: publish failed; the batch stays pending", err)
 			continue
 		}
-		last := events[len(events)-1].Sequence
-		if err := r.src.MarkPublished(context.Background(), last); err != nil {
-			// Published but not marked: the batch will be published again and
-			// skipped downstream as duplicates.
-			fail("relay: cannot mark events published", err)
-			continue
-		}
-		backoff.Reset()
 		if r.m != nil {
-			r.m.published.Add(float64(len(events)))
 			r.m.batch.Observe(float64(len(events)))
 			r.m.duration.Observe(time.Since(start).Seconds())
+		}
+		backoff.Reset()
+		if err := mk.acked(events[len(events)-1].Sequence, len(events)); err != nil {
+			fail("relay: cannot mark events published", err)
 		}
 	}
 	return false
 }
 
-func (r *Relay) wait(ctx context.Context) {
+// marker marks acknowledged events published while the relay publishes the
+// next batch: the mark is an outbox commit (an fsync, shared with the Adds'
+// group commit), and waiting for it before reading on put it on the path of
+// every event accepted meanwhile. One mark is in flight at a time, in order.
+// Events acknowledged but not yet marked are known by sequence (published)
+// and not published again by this relay; after a crash they are, with the
+// same identity, and skipped downstream.
+type marker struct {
+	src Source
+	m   *Metrics
+
+	published uint64 // highest sequence the broker acknowledged
+	marked    uint64 // highest sequence marked published in the outbox
+	unmarked  int    // events acknowledged since marked
+	inFlight  chan markResult
+}
+
+type markResult struct {
+	upTo   uint64
+	events int
+	err    error
+}
+
+// unpublished drops the events the broker already acknowledged.
+func (k *marker) unpublished(events []sumevent.Event) []sumevent.Event {
+	i := 0
+	for i < len(events) && events[i].Sequence <= k.published {
+		i++
+	}
+	return events[i:]
+}
+
+// acked records that the broker acknowledged events up to seq and marks
+// them, after the mark in flight if any; it returns that mark's error (the
+// new mark covers its events too).
+func (k *marker) acked(seq uint64, n int) error {
+	k.published = seq
+	k.unmarked += n
+	err := k.wait()
+	k.catchUp()
+	return err
+}
+
+// catchUp starts a mark of everything acknowledged if none is in flight.
+func (k *marker) catchUp() {
+	if k.busy() || k.marked >= k.published {
+		return
+	}
+	ch := make(chan markResult, 1)
+	k.inFlight = ch
+	upTo, n := k.published, k.unmarked
+	go func() { ch <- markResult{upTo, n, k.src.MarkPublished(context.Background(), upTo)} }()
+}
+
+func (k *marker) busy() bool { return k.inFlight != nil }
+
+// poll collects the mark in flight if it is done.
+func (k *marker) poll() error {
+	if !k.busy() {
+		return nil
+	}
+	select {
+	case res := <-k.inFlight:
+		return k.done(res)
+	default:
+		return nil
+	}
+}
+
+// wait collects the mark in flight.
+func (k *marker) wait() error {
+	if !k.busy() {
+		return nil
+	}
+	return k.done(<-k.inFlight)
+}
+
+func (k *marker) done(res markResult) error {
+	k.inFlight = nil
+	if res.err != nil {
+		return res.err
+	}
+	k.marked = max(k.marked, res.upTo)
+	k.unmarked -= res.events
+	if k.m != nil {
+		k.m.published.Add(float64(res.events))
+	}
+	return nil
+}
+
+// settle waits for the mark in flight and, if events are still unmarked,
+// tries once more.
+func (k *marker) settle() error {
+	err := k.wait()
+	if k.marked < k.published {
+		k.catchUp()
+		err = k.wait()
+	}
+	return err
+}
+
+// wait returns when events are committed, the mark in flight ends (its
+// error), ctx ends or the idle poll interval passes.
+func (r *Relay) wait(ctx context.Context, mk *marker) error {
 	t := time.NewTimer(r.opts.Idle)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-r.src.Notify():
+	case res := <-mk.inFlight: // nil (never ready) when no mark is in flight
+		return mk.done(res)
 	case <-t.C:
 	}
+	return nil
 }
 
 // Metrics are the relay_* metrics.

@@ -92,24 +92,46 @@ func TestRelayPublishesInOrderAndMarksOnlyAfterAck(t *testing.T) {
 	}
 }
 
-// markFailingSource simulates a crash between the broker's acknowledgement
-// and the outbox update: the mark fails once.
+// markFailingSource fails its first marks (fail < 0: every one).
 type markFailingSource struct {
 	*outbox.Store
-	fail int
+	mu    sync.Mutex
+	fail  int
+	tries int
 }
 
 func (s *markFailingSource) MarkPublished(ctx context.Context, upTo uint64) error {
+	s.mu.Lock()
+	s.tries++
+	failing := s.fail != 0
 	if s.fail > 0 {
 		s.fail--
+	}
+	s.mu.Unlock()
+	if failing {
 		return errors.New("disk full")
 	}
 	return s.Store.MarkPublished(ctx, upTo)
 }
 
-func TestUnmarkedBatchIsPublishedAgainWithTheSameIdentity(t *testing.T) {
+func waitBacklog(t *testing.T, store *outbox.Store, want int64) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if n, _, _ := store.Backlog(context.Background()); n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("backlog never reached %d", want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A mark that fails is made again; what the broker acknowledged is not
+// published a second time by the same relay.
+func TestFailedMarkIsRetriedWithoutPublishingAgain(t *testing.T) {
 	store := openStore(t)
-	src := &markFailingSource{Store: store, fail: 1}
+	src := &markFailingSource{Store: store, fail: 2}
 	var mu sync.Mutex
 	var acked []sumevent.Event
 	zero := 0
@@ -118,18 +140,50 @@ func TestUnmarkedBatchIsPublishedAgainWithTheSameIdentity(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		store.Append(context.Background(), outbox.Entry{Num1: 1, Num2: 1, Sum: 2})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	go r.Run(ctx)
-	for {
-		if n, _, _ := store.Backlog(ctx); n == 0 {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatal("backlog never drained")
-		}
-		time.Sleep(5 * time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	waitBacklog(t, store, 0)
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if len(acked) != 5 || src.tries != 3 {
+		t.Fatalf("acknowledged %d events with %d marks, want 5 and 3 (two failed)", len(acked), src.tries)
 	}
+}
+
+// A relay that stops (or crashes) between the broker's acknowledgement and
+// the outbox's mark leaves the events pending: the next one publishes them
+// again, with the same identity, for totals to skip.
+func TestUnmarkedBatchIsPublishedAgainWithTheSameIdentity(t *testing.T) {
+	store := openStore(t)
+	var mu sync.Mutex
+	var acked []sumevent.Event
+	zero := 0
+	pub := recordingPublisher{&mu, &acked, &zero}
+	for i := 0; i < 5; i++ {
+		store.Append(context.Background(), outbox.Entry{Num1: 1, Num2: 1, Sum: 2})
+	}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
+	opts := Options{BatchSize: 100, Idle: 10 * time.Millisecond, MaxBackoff: 10 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	first := New(&markFailingSource{Store: store, fail: -1}, func() (Publisher, error) { return pub, nil }, opts, quiet(), nil)
+	go func() { first.Run(ctx); close(done) }()
+	for deadline := time.Now().Add(5 * time.Second); count() < 5; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("first relay published nothing")
+		}
+	}
+	cancel()
+	<-done
+	waitBacklog(t, store, 5)
+
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	go New(store, func() (Publisher, error) { return pub, nil }, opts, quiet(), nil).Run(ctx)
+	waitBacklog(t, store, 0)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(acked) != 10 {
@@ -138,6 +192,44 @@ func TestUnmarkedBatchIsPublishedAgainWithTheSameIdentity(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		if acked[i] != acked[i+5] {
 			t.Fatalf("re-published event differs: %+v vs %+v", acked[i], acked[i+5])
+		}
+	}
+}
+
+// blockingMarkSource holds every mark until released.
+type blockingMarkSource struct {
+	*outbox.Store
+	release chan struct{}
+}
+
+func (s *blockingMarkSource) MarkPublished(ctx context.Context, upTo uint64) error {
+	<-s.release
+	return s.Store.MarkPublished(ctx, upTo)
+}
+
+// An event accepted while the previous batch is being marked is published
+// without waiting for that mark (an outbox commit).
+func TestNextBatchIsPublishedWhileTheLastIsMarked(t *testing.T) {
+	store := openStore(t)
+	src := &blockingMarkSource{Store: store, release: make(chan struct{})}
+	var mu sync.Mutex
+	var acked []sumevent.Event
+	zero := 0
+	pub := recordingPublisher{&mu, &acked, &zero}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
+	r := New(src, func() (Publisher, error) { return pub, nil }, Options{BatchSize: 100, Idle: 10 * time.Millisecond}, quiet(), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	defer func() { cancel(); close(src.release); <-done }()
+	for want := 1; want <= 2; want++ {
+		if _, err := store.Append(ctx, outbox.Entry{Num1: 1, Sum: 1}); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(5 * time.Second); count() < want; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("event %d not published while the mark of the one before waits", want)
+			}
 		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -89,7 +90,10 @@ func (w *waiters) leave() { w.n.Add(-1) }
 
 func total(l *ledger.Ledger, serving func() error, waiting *waiters) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
+		var q url.Values // the plain GET /total, the hot path, has no query to parse
+		if r.URL.RawQuery != "" {
+			q = r.URL.Query()
+		}
 		after := q.Get("after")
 		if after == "" {
 			if !refuse(w, serving) {
@@ -146,10 +150,18 @@ func refuse(w http.ResponseWriter, serving func() error) bool {
 	return true
 }
 
+// Shared header values: canonical keys set directly, without a per-request
+// allocation (net/http does not modify them).
+var (
+	jsonType = []string{"application/json"}
+	noStore  = []string{"no-store"}
+)
+
 func writeTotal(w http.ResponseWriter, v *ledger.View) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	fmt.Fprintf(w, "%s\n", v.Total.String())
+	h := w.Header()
+	h["Content-Type"] = jsonType
+	h["Cache-Control"] = noStore
+	w.Write(v.TotalJSON()) //nolint:errcheck // best effort to a client
 }
 
 func stats(l *ledger.Ledger) http.HandlerFunc {

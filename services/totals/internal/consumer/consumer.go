@@ -1,8 +1,9 @@
 // Package consumer feeds the ledger from Kafka and has it saved.
 //
-// Records are applied to the ledger's working state as they arrive; every
-// flush interval the state store saves it (total, high-water marks, offsets)
-// atomically, and only then are the same offsets committed to Kafka. On start
+// Records are applied to the ledger's working state as they arrive; the state
+// store saves it (total, high-water marks, offsets) atomically as soon as it
+// is free (saveLoop), and only then, every flush interval, are the saved
+// offsets committed to Kafka. On start
 // the state file, not Kafka's committed offsets, says where to resume: a
 // restart re-reads from the saved offsets and the ledger skips what it
 // already has.
@@ -22,7 +23,6 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/distsum/distsum/libs/lifecycle"
 	"github.com/distsum/distsum/libs/retry"
 	"github.com/distsum/distsum/libs/sumevent"
 	"github.com/distsum/distsum/services/totals/internal/ledger"
@@ -37,16 +37,20 @@ type Consumer struct {
 	state         *state.Store
 	deadLetter    *DeadLetter
 	flushInterval time.Duration
-	offsets       Offsets // nil: the lag is updated only as records arrive
+	saveGap       time.Duration // shortest time between two saves woken by records
+	offsets       Offsets       // nil: the lag is updated only as records arrive
 	lagInterval   time.Duration
 	topology      Topology // nil: the topic is not checked (unit tests)
 	log           *slog.Logger
 	m             *Metrics
 
-	flushMu   sync.Mutex
-	session   atomic.Pointer[sarama.ConsumerGroupSession]
-	committed map[int32]int64 // offsets last committed to Kafka (flusher only)
-	accepted  acceptTimes     // applied events waiting to be saved, for the end-to-end latency
+	flushMu    sync.Mutex
+	session    atomic.Pointer[sarama.ConsumerGroupSession]
+	committed  map[int32]int64 // offsets last committed to Kafka (flushMu)
+	commitDue  time.Time       // when the saved offsets are next committed to Kafka (flushMu)
+	saveFailed bool            // the last save failed: retried on the timer, not per record (flushMu)
+	applied    chan struct{}   // wakes the saver: records were handled since its last save
+	accepted   acceptTimes     // applied events waiting to be saved, for the end-to-end latency
 
 	lagMu     sync.Mutex
 	stopLagFn func() // stops the current session's lag updates
@@ -67,7 +71,7 @@ type Consumer struct {
 // down). Its metrics are registered on reg.
 func New(newGroup func() (sarama.ConsumerGroup, error), topic string, l *ledger.Ledger, st *state.Store, dl *DeadLetter, flushInterval time.Duration, reg prometheus.Registerer, log *slog.Logger) *Consumer {
 	return &Consumer{newGroup: newGroup, topic: topic, ledger: l, state: st, deadLetter: dl, flushInterval: flushInterval,
-		log: log, m: newMetrics(reg, l), committed: map[int32]int64{}, accepted: acceptTimes{}}
+		log: log, m: newMetrics(reg, l), committed: map[int32]int64{}, accepted: acceptTimes{}, applied: make(chan struct{}, 1)}
 }
 
 // WithLag has the consumer read the claimed partitions' end offsets from
@@ -75,6 +79,14 @@ func New(newGroup func() (sarama.ConsumerGroup, error), topic string, l *ledger.
 // keeps growing while records arrive that the consumer does not apply.
 func (c *Consumer) WithLag(offsets Offsets, interval time.Duration) *Consumer {
 	c.offsets, c.lagInterval = offsets, interval
+	return c
+}
+
+// WithSaveGap has the saver leave at least d between two saves woken by
+// records (0: none), so a busy topic costs fewer fsyncs, each covering more
+// records, at the price of up to d more before an event is served.
+func (c *Consumer) WithSaveGap(d time.Duration) *Consumer {
+	c.saveGap = d
 	return c
 }
 
@@ -89,7 +101,7 @@ func (c *Consumer) WithTopology(t Topology) *Consumer {
 func (c *Consumer) Run(ctx context.Context) error {
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	flushed := make(chan struct{})
-	go func() { defer close(flushed); lifecycle.Every(flushCtx, c.flushInterval, c.Flush) }()
+	go func() { defer close(flushed); c.saveLoop(flushCtx) }()
 	defer func() {
 		stopFlush()
 		<-flushed
@@ -206,7 +218,14 @@ func (c *Consumer) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.C
 			if !ok {
 				return nil
 			}
-			if err := c.handle(msg); err != nil {
+			err := c.handle(msg)
+			if len(claim.Messages()) == 0 {
+				// The fetch's records are applied: one save covers them all
+				// (woken at the first, it would cover only that one and the
+				// rest would wait for the next).
+				c.wakeSaver()
+			}
+			if err != nil {
 				// The record could not even be parked (disk error): stop this
 				// claim without moving past it; it is read again after the
 				// rebalance.
@@ -253,45 +272,102 @@ func (c *Consumer) handle(msg *sarama.ConsumerMessage) error {
 	return nil
 }
 
+// saveLoop is the state file's group save: a save starts as soon as records
+// were handled and the previous save is done, so whatever arrives while one
+// save is being fsync'd goes into the next. An applied event is durable (and
+// served) one save after it arrives instead of at the next tick, and the save
+// rate is bounded by the save's own duration and the save gap: the busier the
+// topic, the more records each save covers. The flush interval retries a
+// failed save and commits the saved offsets to Kafka.
+func (c *Consumer) saveLoop(ctx context.Context) {
+	t := time.NewTicker(max(c.flushInterval, time.Millisecond))
+	defer t.Stop()
+	var last time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.applied:
+			if wait := time.Until(last.Add(c.saveGap)); wait > 0 && !retry.Sleep(ctx, wait) {
+				return
+			}
+			c.flush(false)
+			last = time.Now()
+		case <-t.C:
+			c.flush(true)
+		}
+	}
+}
+
+// wakeSaver has the saver run as soon as it is free (records were handled).
+func (c *Consumer) wakeSaver() {
+	select {
+	case c.applied <- struct{}{}:
+	default: // already due to run
+	}
+}
+
 // Flush saves the working state if it changed (readers see it once it is on
 // disk) and commits its offsets to Kafka (advisory: the state file is the
 // authority).
-func (c *Consumer) Flush() {
+func (c *Consumer) Flush() { c.flush(true) }
+
+// flush saves the working state if it changed. A save woken by records
+// (timed false) does not retry a failed one, which waits for the timer, and
+// commits offsets to Kafka only once a flush interval has passed since the
+// last commit: a commit is a round trip to the group coordinator, not to be
+// paid per save.
+func (c *Consumer) flush(timed bool) {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
-	start := time.Now()
-	s, changed, err := c.state.Save()
-	if !changed {
-		// An event applied just before the last save may have been stamped
-		// just after it: observe what the durable view already covers.
-		now := time.Now()
-		c.accepted.saved(c.ledger.View().Producers, func(acceptedAt int64) { c.m.endToEnd.Observe(now.Sub(time.Unix(0, acceptedAt)).Seconds()) })
+	if !timed && c.saveFailed {
 		return
 	}
-	if err != nil {
+	start := time.Now()
+	s, changed, err := c.state.Save()
+	now := time.Now()
+	switch {
+	case !changed:
+		// An event applied just before the last save may have been stamped
+		// just after it: observe what the durable view already covers.
+		c.accepted.saved(c.ledger.View().Producers, func(acceptedAt int64) { c.m.endToEnd.Observe(now.Sub(time.Unix(0, acceptedAt)).Seconds()) })
+	case err != nil:
+		c.saveFailed = true
 		c.m.flushErrors.Inc()
 		c.log.Error("cannot save the state; keeping the last saved total and retrying", "file", c.state.Path(), "err", err)
 		return
+	default:
+		c.saveFailed = false
+		c.m.flushes.Inc()
+		c.m.flushDuration.Observe(now.Sub(start).Seconds())
+		c.accepted.saved(s.Producers, func(acceptedAt int64) { c.m.endToEnd.Observe(now.Sub(time.Unix(0, acceptedAt)).Seconds()) })
+		total, _ := new(big.Float).SetInt(c.ledger.View().Total).Float64()
+		c.m.total.Set(total)
 	}
-	now := time.Now()
-	c.m.flushes.Inc()
-	c.m.flushDuration.Observe(now.Sub(start).Seconds())
-	c.accepted.saved(s.Producers, func(acceptedAt int64) { c.m.endToEnd.Observe(now.Sub(time.Unix(0, acceptedAt)).Seconds()) })
-	total, _ := new(big.Float).SetInt(c.ledger.View().Total).Float64()
-	c.m.total.Set(total)
-	if sp := c.session.Load(); sp != nil {
-		sess := *sp
-		dirty := false
-		for p, off := range s.Offsets {
-			if c.committed[p] != off {
-				sess.MarkOffset(c.topic, p, off, "")
-				c.committed[p] = off
-				dirty = true
-			}
+	if timed || !now.Before(c.commitDue) {
+		c.commitSaved()
+		c.commitDue = now.Add(c.flushInterval)
+	}
+}
+
+// commitSaved commits to Kafka the offsets of the last saved state, where
+// they moved since the last commit (flushMu held).
+func (c *Consumer) commitSaved() {
+	sp := c.session.Load()
+	if sp == nil {
+		return
+	}
+	sess := *sp
+	dirty := false
+	for p, off := range c.ledger.View().Offsets {
+		if c.committed[p] != off {
+			sess.MarkOffset(c.topic, p, off, "")
+			c.committed[p] = off
+			dirty = true
 		}
-		if dirty {
-			sess.Commit()
-		}
+	}
+	if dirty {
+		sess.Commit()
 	}
 }
 

@@ -102,6 +102,108 @@ func TestFailedSaveKeepsTheLastTotalAndRetries(t *testing.T) {
 	}
 }
 
+// An applied event is saved, and served to ?after= readers, as soon as the
+// saver is free, not at the next flush interval; offsets are committed to
+// Kafka on the interval only.
+func TestAppliedEventIsSavedWithoutWaitingForTheInterval(t *testing.T) {
+	c, l := newConsumer(t, filepath.Join(t.TempDir(), "state"))
+	c.flushInterval = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); c.saveLoop(ctx) }()
+	defer func() { cancel(); <-done }()
+	for seq := uint64(1); seq <= 3; seq++ {
+		if err := c.handle(record(t, 0, int64(seq-1), sumevent.Event{ProducerID: "p", Sequence: seq, Num1: 2, Sum: 2})); err != nil {
+			t.Fatal(err)
+		}
+		c.wakeSaver() // as ConsumeClaim does once a fetch's records are applied
+		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+		v, err := l.WaitCounted(wctx, sumevent.Token{ProducerID: "p", Sequence: seq})
+		wcancel()
+		if err != nil || v.Total.Int64() != int64(2*seq) {
+			t.Fatalf("event %d not saved without the interval: %v", seq, err)
+		}
+	}
+	// The counter moves just after the view does.
+	for deadline := time.Now().Add(5 * time.Second); testutil.ToFloat64(c.m.flushes) < 3 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if n := testutil.ToFloat64(c.m.flushes); n != 3 {
+		t.Fatalf("saves %v, want 3 (one per event applied while the saver was idle)", n)
+	}
+}
+
+// With a save gap, records that arrive just after a save wait for the gap:
+// fewer saves, each covering more.
+func TestSaveGapSpacesSaves(t *testing.T) {
+	c, l := newConsumer(t, filepath.Join(t.TempDir(), "state"))
+	c.flushInterval = time.Hour
+	const gap = 300 * time.Millisecond
+	c.WithSaveGap(gap)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); c.saveLoop(ctx) }()
+	defer func() { cancel(); <-done }()
+	var saved [3]time.Time
+	for seq := uint64(1); seq <= 3; seq++ {
+		if err := c.handle(record(t, 0, int64(seq-1), sumevent.Event{ProducerID: "p", Sequence: seq, Num1: 1, Sum: 1})); err != nil {
+			t.Fatal(err)
+		}
+		c.wakeSaver()
+		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := l.WaitCounted(wctx, sumevent.Token{ProducerID: "p", Sequence: seq})
+		wcancel()
+		if err != nil {
+			t.Fatalf("event %d not saved: %v", seq, err)
+		}
+		saved[seq-1] = time.Now()
+	}
+	for i := 1; i < len(saved); i++ {
+		if d := saved[i].Sub(saved[i-1]); d < gap*9/10 {
+			t.Fatalf("saves %d and %d %s apart, want at least the gap %s", i, i+1, d, gap)
+		}
+	}
+}
+
+type fakeClaim struct {
+	sarama.ConsumerGroupClaim // only Partition, Messages and HighWaterMarkOffset are used
+	msgs                      chan *sarama.ConsumerMessage
+}
+
+func (c fakeClaim) Partition() int32                         { return 0 }
+func (c fakeClaim) Messages() <-chan *sarama.ConsumerMessage { return c.msgs }
+func (c fakeClaim) HighWaterMarkOffset() int64               { return 0 }
+
+// The records of one fetch are saved together: the saver is woken once the
+// claim has nothing more buffered, not at the first record.
+func TestOneSaveCoversAFetch(t *testing.T) {
+	c, l := newConsumer(t, filepath.Join(t.TempDir(), "state"))
+	c.flushInterval = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	saved := make(chan struct{})
+	go func() { defer close(saved); c.saveLoop(ctx) }()
+	claim := fakeClaim{msgs: make(chan *sarama.ConsumerMessage, 100)}
+	for seq := uint64(1); seq <= 100; seq++ {
+		claim.msgs <- record(t, 0, int64(seq-1), sumevent.Event{ProducerID: "p", Sequence: seq, Num1: 1, Sum: 1})
+	}
+	consumed := make(chan error, 1)
+	go func() { consumed <- c.ConsumeClaim(fakeSession{ctx: ctx}, claim) }()
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer wcancel()
+	if v, err := l.WaitCounted(wctx, sumevent.Token{ProducerID: "p", Sequence: 100}); err != nil || v.Total.Int64() != 100 {
+		t.Fatalf("fetch not saved: %v", err)
+	}
+	cancel()
+	<-saved
+	if err := <-consumed; err != nil {
+		t.Fatal(err)
+	}
+	if n := testutil.ToFloat64(c.m.flushes); n != 1 {
+		t.Fatalf("%v saves for one fetch of 100 records, want 1", n)
+	}
+}
+
 func histogramCount(t *testing.T, h prometheus.Histogram) uint64 {
 	t.Helper()
 	var m dto.Metric

@@ -106,6 +106,18 @@ type View struct {
 	Stats     Stats
 	Held      int   // events held ahead of a missing one
 	Gaps      []Gap // the missing sequences those events wait for
+
+	json []byte // Total as a JSON number and a newline, made once per save
+}
+
+// TotalJSON is the total as GET /total answers it: a bare JSON integer and a
+// newline. Every request of a view shares the bytes (do not modify them):
+// formatting a big integer per request is the handler's largest cost.
+func (v *View) TotalJSON() []byte {
+	if v.json == nil {
+		return append(v.Total.Append(nil, 10), '\n')
+	}
+	return v.json
 }
 
 // Gap is a producer's sequences known to be missing: its events From..To
@@ -162,15 +174,15 @@ type Ledger struct {
 
 	durable atomic.Pointer[View]
 	wmu     sync.Mutex
-	changed chan struct{} // closed at every durable update
+	waiters map[*waiter]struct{} // WaitCounted calls not yet counted (wmu)
 }
 
 // New returns an empty ledger for topic. dedupe=false applies duplicates too
 // and exists only so tests can prove they detect double counting.
 func New(topic string, dedupe bool) *Ledger {
 	l := &Ledger{topic: topic, dedupe: dedupe, producers: map[string]*producer{}, offsets: map[int32]int64{}, held: map[string]map[uint64]counted{},
-		window: DefaultWindow, budget: DefaultFingerprintBudget, changed: make(chan struct{})}
-	l.durable.Store(&View{Total: new(big.Int), Producers: map[string]uint64{}, Offsets: map[int32]int64{}})
+		window: DefaultWindow, budget: DefaultFingerprintBudget, waiters: map[*waiter]struct{}{}}
+	l.durable.Store(&View{Total: new(big.Int), Producers: map[string]uint64{}, Offsets: map[int32]int64{}, json: []byte("0\n")})
 	return l
 }
 
@@ -484,12 +496,26 @@ func (l *Ledger) publish(s Snapshot) {
 	for _, h := range s.Held {
 		held += len(h)
 	}
-	l.durable.Store(&View{Total: total, Producers: s.Producers, Offsets: s.Offsets, Stats: s.Stats, Held: held,
-		Gaps: MissingSequences(s.Producers, s.Held)})
+	v := &View{Total: total, Producers: s.Producers, Offsets: s.Offsets, Stats: s.Stats, Held: held,
+		Gaps: MissingSequences(s.Producers, s.Held), json: append(total.Append(nil, 10), '\n')}
+	l.durable.Store(v)
 	l.wmu.Lock()
-	close(l.changed)
-	l.changed = make(chan struct{})
+	for w := range l.waiters {
+		if v.Counted(w.tok) {
+			close(w.counted)
+			delete(l.waiters, w)
+		}
+	}
 	l.wmu.Unlock()
+}
+
+// waiter is a WaitCounted call; counted is closed once a durable view
+// counts tok. A save wakes only the waiters it counts: with many ?after=
+// requests waiting and saves following each other, waking every one at
+// every save would cost more than the saves.
+type waiter struct {
+	tok     sumevent.Token
+	counted chan struct{}
 }
 
 // View returns the durable state.
@@ -502,16 +528,26 @@ func (v *View) Counted(tok sumevent.Token) bool { return v.Producers[tok.Produce
 // returns the view that counts it, or ctx's error.
 func (l *Ledger) WaitCounted(ctx context.Context, tok sumevent.Token) (*View, error) {
 	for {
-		l.wmu.Lock()
-		ch := l.changed
-		l.wmu.Unlock()
 		if v := l.View(); v.Counted(tok) {
 			return v, nil
 		}
+		w := &waiter{tok: tok, counted: make(chan struct{})}
+		l.wmu.Lock()
+		// publish stores the view before it looks at the waiters: checked
+		// again under wmu, a view stored since is not missed.
+		if v := l.View(); v.Counted(tok) {
+			l.wmu.Unlock()
+			return v, nil
+		}
+		l.waiters[w] = struct{}{}
+		l.wmu.Unlock()
 		select {
 		case <-ctx.Done():
+			l.wmu.Lock()
+			delete(l.waiters, w)
+			l.wmu.Unlock()
 			return l.View(), ctx.Err()
-		case <-ch:
+		case <-w.counted:
 		}
 	}
 }

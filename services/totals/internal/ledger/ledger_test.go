@@ -126,6 +126,55 @@ func TestReadersSeeOnlyTheDurableView(t *testing.T) {
 	}
 }
 
+// A save wakes the waiters whose events it counts and no others; a waiter
+// that gives up is forgotten.
+func TestSaveWakesOnlyTheWaitersItCounts(t *testing.T) {
+	l := New("t", true)
+	type result struct {
+		seq uint64
+		v   *View
+	}
+	got := make(chan result, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for seq := uint64(1); seq <= 3; seq++ {
+		go func() {
+			v, err := l.WaitCounted(ctx, sumevent.Token{ProducerID: "p", Sequence: seq})
+			if err == nil {
+				got <- result{seq, v}
+			}
+		}()
+	}
+	waitFor(t, func() bool { l.wmu.Lock(); defer l.wmu.Unlock(); return len(l.waiters) == 3 })
+	l.Apply(0, 0, ev("p", 1, 10))
+	l.Apply(0, 1, ev("p", 2, 5))
+	s, _ := l.Snapshot()
+	l.Durable(s)
+	for range 2 {
+		r := <-got
+		if r.seq > 2 || r.v.Total.Int64() != 15 {
+			t.Fatalf("waiter %d woken with total %s", r.seq, r.v.Total)
+		}
+	}
+	select {
+	case r := <-got:
+		t.Fatalf("waiter %d woken by a save that does not count it", r.seq)
+	case <-time.After(20 * time.Millisecond):
+	}
+	cancel()
+	waitFor(t, func() bool { l.wmu.Lock(); defer l.wmu.Unlock(); return len(l.waiters) == 0 })
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 5 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // After a restore, applying an event must not show in the durable view
 // before it is saved: the view and the working state share no maps.
 func TestRestoredViewIsNotTheWorkingState(t *testing.T) {
