@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/distsum/distsum/libs/config"
 )
@@ -258,7 +260,105 @@ func (t *TLS) Listener(lis net.Listener, requireClient bool) net.Listener {
 	}
 	c := t.ServerConfig(requireClient)
 	c.NextProtos = []string{"h2", "http/1.1"}
-	return tls.NewListener(lis, c)
+	return &tlsListener{Listener: lis, config: c}
+}
+
+type tlsListener struct {
+	net.Listener
+	config *tls.Config
+}
+
+// Accept returns a *tls.Conn (net/http serves HTTP/2 and fills
+// Request.TLS only for that type) over a conn that closes gracefully if its
+// handshake fails; the config is cloned per connection so its verification
+// can mark that one connection as handshaken.
+func (l *tlsListener) Accept() (net.Conn, error) {
+	raw, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	lc := &lingerConn{Conn: raw}
+	c := l.config.Clone()
+	verify := c.VerifyConnection
+	c.VerifyConnection = func(cs tls.ConnectionState) error {
+		if verify != nil {
+			if err := verify(cs); err != nil {
+				return err
+			}
+		}
+		lc.handshaken.Store(true)
+		return nil
+	}
+	return tls.Server(lc, c), nil
+}
+
+// GRPCCredentials are the gRPC server's transport credentials: TLS with the
+// current certificate and, with a client CA, client certificates required
+// (gRPC serves the public API).
+func (t *TLS) GRPCCredentials() credentials.TransportCredentials {
+	return lingerCreds{credentials.NewTLS(t.ServerConfig(true))}
+}
+
+type lingerCreds struct {
+	credentials.TransportCredentials
+}
+
+func (c lingerCreds) ServerHandshake(raw net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	lc := &lingerConn{Conn: raw}
+	conn, info, err := c.TransportCredentials.ServerHandshake(lc)
+	if err == nil {
+		lc.handshaken.Store(true)
+	} else if lc.lingering != nil {
+		// The gRPC server closes the raw connection itself on an error:
+		// not before the client has read the alert.
+		<-lc.lingering
+	}
+	return conn, info, err
+}
+
+func (c lingerCreds) Clone() credentials.TransportCredentials {
+	return lingerCreds{c.TransportCredentials.Clone()}
+}
+
+// handshakeLinger bounds how long a connection whose handshake failed is
+// kept open for reading, so the client can read why.
+const handshakeLinger = 250 * time.Millisecond
+
+// lingerConn closes a connection whose TLS handshake failed gracefully. A
+// TLS 1.3 client finishes its side of the handshake before the server has
+// checked its certificate, and sends its first request at once; closing
+// with that request unread makes the kernel reset the connection, and the
+// client's next write fails with "connection reset by peer" instead of it
+// reading the server's alert ("certificate required", "bad certificate").
+// So the write side is shut first (the alert, then end of stream) and what
+// the client sends is read away until it closes, handshakeLinger at most,
+// in the background: Close does not wait (a server shutting down closes
+// connections still in their handshake one after the other).
+type lingerConn struct {
+	net.Conn
+	handshaken atomic.Bool
+	once       sync.Once     // closes once (net/http may close twice)
+	lingering  chan struct{} // closed when the linger ends; nil if none
+}
+
+func (c *lingerConn) Close() error {
+	var err error
+	c.once.Do(func() {
+		if !c.handshaken.Load() {
+			if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+				c.lingering = make(chan struct{})
+				go func() {
+					defer close(c.lingering)
+					_ = c.Conn.SetReadDeadline(time.Now().Add(handshakeLinger))
+					_, _ = io.CopyN(io.Discard, c.Conn, 64<<10)
+					c.Conn.Close()
+				}()
+				return
+			}
+		}
+		err = c.Conn.Close()
+	})
+	return err
 }
 
 // Scheme is "https" with TLS, "http" without.

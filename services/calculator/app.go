@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
 	grpchealth "google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
@@ -149,7 +148,7 @@ func ProvideGRPC(cfg Config, svc calculatorpb.CalculatorServiceServer, reg *prom
 	lim := cfg.GRPC
 	var opts []grpc.ServerOption
 	if tl != nil {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(tl.ServerConfig(true))))
+		opts = append(opts, grpc.Creds(tl.GRPCCredentials()))
 	}
 	s := grpc.NewServer(append(opts,
 		// Metrics outside recovery, so a recovered panic is counted as INTERNAL.
