@@ -158,7 +158,9 @@ func (t *TLS) stat(m map[string]os.FileInfo) {
 		if p == "" {
 			continue
 		}
-		if fi, err := os.Stat(p); err == nil { // Stat follows symlinks: a Kubernetes secret's swap shows
+		// Stat follows symlinks, so a Kubernetes secret's swap of its
+		// ..data link shows as another file.
+		if fi, err := os.Stat(p); err == nil {
 			m[p] = fi
 		}
 	}
@@ -359,12 +361,4 @@ func (c *lingerConn) Close() error {
 		err = c.Conn.Close()
 	})
 	return err
-}
-
-// Scheme is "https" with TLS, "http" without.
-func (t *TLS) Scheme() string {
-	if t == nil {
-		return "http"
-	}
-	return "https"
 }
