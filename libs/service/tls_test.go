@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"io"
+	"log"
 	"log/slog"
 	"math/big"
 	"net"
@@ -68,7 +69,7 @@ func serveTLS(t *testing.T, tl *TLS, requireClient bool) (addr string, hits *ato
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		hits.Add(1)
 		io.WriteString(w, "42") //nolint:errcheck
-	}), ErrorLog: nil, ReadHeaderTimeout: 5 * time.Second}
+	}), ErrorLog: log.New(io.Discard, "", 0), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(tl.Listener(lis, requireClient)) //nolint:errcheck // closed below
 	t.Cleanup(func() { srv.Close() })
 	return lis.Addr().String(), hits
