@@ -1,6 +1,7 @@
 package service
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"sync"
@@ -92,6 +93,15 @@ type limitConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
+}
+
+// CloseWrite shuts the write side when the connection can (TCP): TLS uses
+// it to close a failed handshake gracefully.
+func (c *limitConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
 }
 
 func (c *limitConn) Close() error {

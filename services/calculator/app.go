@@ -42,6 +42,7 @@ type App struct {
 	adopt   Adoption
 	grpc    *GRPC
 	ops     *http.Server
+	tls     *service.TLS // nil: plaintext
 	checker *health.Checker
 	topic   *kafka.TopicMetrics
 }
@@ -132,8 +133,9 @@ func ProvideCalculatorService(store outbox.Backend, log *slog.Logger) calculator
 
 // ProvideGRPC builds the gRPC server: CalculatorService, health, reflection,
 // the grpc_server_* metrics, and panic recovery (a panicking call gets
-// INTERNAL; the process and the other calls go on).
-func ProvideGRPC(cfg Config, svc calculatorpb.CalculatorServiceServer, reg *prometheus.Registry, log *slog.Logger) *GRPC {
+// INTERNAL; the process and the other calls go on). With tl it serves TLS
+// and, with a client CA, requires client certificates (it is the public API).
+func ProvideGRPC(cfg Config, svc calculatorpb.CalculatorServiceServer, reg *prometheus.Registry, log *slog.Logger, tl *service.TLS) *GRPC {
 	m := metrics.NewGRPCServerMetrics(reg)
 	panics := promauto.With(reg).NewCounter(prometheus.CounterOpts{
 		Name: "grpc_server_panics_recovered_total", Help: "gRPC calls whose handler panicked; each was answered INTERNAL.",
@@ -144,7 +146,11 @@ func ProvideGRPC(cfg Config, svc calculatorpb.CalculatorServiceServer, reg *prom
 		return status.Error(codes.Internal, "internal error")
 	})
 	lim := cfg.GRPC
-	s := grpc.NewServer(
+	var opts []grpc.ServerOption
+	if tl != nil {
+		opts = append(opts, grpc.Creds(tl.GRPCCredentials()))
+	}
+	s := grpc.NewServer(append(opts,
 		// Metrics outside recovery, so a recovered panic is counted as INTERNAL.
 		grpc.ChainUnaryInterceptor(m.UnaryServerInterceptor(), recovery.UnaryServerInterceptor(recovered),
 			deadline(lim.AddTimeout, calculatorpb.CalculatorService_Add_FullMethodName)),
@@ -152,7 +158,7 @@ func ProvideGRPC(cfg Config, svc calculatorpb.CalculatorServiceServer, reg *prom
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: lim.MaxConnIdle}),
 		grpc.MaxRecvMsgSize(lim.MaxRecvBytes),
 		grpc.MaxConcurrentStreams(uint32(lim.MaxStreams)),
-	)
+	)...)
 	calculatorpb.RegisterCalculatorServiceServer(s, svc)
 	h := grpchealth.NewServer()
 	healthpb.RegisterHealthServer(s, h)
@@ -192,8 +198,8 @@ func ProvideChecks(ctx context.Context, cfg Config, store outbox.Backend) health
 }
 
 // NewApp assembles the application.
-func NewApp(cfg Config, log *slog.Logger, store outbox.Backend, r *relay.Relay, adopt Adoption, g *GRPC, ops *http.Server, checker *health.Checker, topic *kafka.TopicMetrics) *App {
-	return &App{cfg: cfg, log: log, store: store, relay: r, adopt: adopt, grpc: g, ops: ops, checker: checker, topic: topic}
+func NewApp(cfg Config, log *slog.Logger, store outbox.Backend, r *relay.Relay, adopt Adoption, g *GRPC, ops *http.Server, tl *service.TLS, checker *health.Checker, topic *kafka.TopicMetrics) *App {
+	return &App{cfg: cfg, log: log, store: store, relay: r, adopt: adopt, grpc: g, ops: ops, tls: tl, checker: checker, topic: topic}
 }
 
 // Run serves until ctx ends, then shuts down in order: stop taking calls and
@@ -210,6 +216,10 @@ func (a *App) Run(ctx context.Context) error {
 		grpcLis.Close()
 		return err
 	}
+	// The ops listener serves the certificate but asks no client one even
+	// with a client CA: Kubernetes probes and Prometheus cannot always
+	// present one, and it serves no Add and no total.
+	httpLis = a.tls.Listener(httpLis, false)
 	g := lifecycle.New(ctx, a.log, a.cfg.Ops.ShutdownTimeout)
 	g.GRPC(a.grpc.Server, grpcLis, a.grpc.Health.Shutdown)
 	g.Go("relay", func(ctx context.Context) error {
@@ -238,7 +248,7 @@ func (a *App) Run(ctx context.Context) error {
 	})
 	g.HTTP(a.ops, httpLis)
 	a.log.Info("calculator started", "grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String(),
-		"outbox", a.cfg.Outbox, "producer_id", a.store.ProducerID(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic)
+		"tls", a.tls != nil, "mtls", a.cfg.TLS.ClientCAFile != "", "outbox", a.cfg.Outbox, "producer_id", a.store.ProducerID(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic)
 	err = g.Run()
 	a.log.Info("calculator stopped")
 	return err

@@ -33,7 +33,7 @@ func (panicking) Add(_ context.Context, req *calculatorpb.AddRequest) (*calculat
 // serving.
 func TestPanicInAHandlerIsRecovered(t *testing.T) {
 	reg := metrics.NewRegistry()
-	g := ProvideGRPC(testConfig(), panicking{}, reg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := ProvideGRPC(testConfig(), panicking{}, reg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ const (
 // Config is the calculator's configuration, from flags or environment.
 type Config struct {
 	Ops            service.Ops
+	TLS            service.TLSFiles // gRPC and ops HTTP; the client CA applies to gRPC only
 	Kafka          kafka.Settings
 	GRPCAddr       string
 	GRPC           GRPCLimits
@@ -49,6 +50,7 @@ func LoadConfig(args []string) (Config, error) {
 	var c Config
 	s := config.New("calculator")
 	c.Ops.Flags(s, "CALCULATOR", ":8081", "HTTP listen address for /metrics, /healthz, /readyz")
+	c.TLS.Flags(s, "CALCULATOR")
 	c.Kafka.Flags(s)
 	s.StringVar(&c.GRPCAddr, "grpc-addr", "CALCULATOR_GRPC_ADDR", ":9090", "gRPC listen address")
 	s.IntVar(&c.GRPC.MaxRecvBytes, "grpc-max-recv-bytes", "CALCULATOR_GRPC_MAX_RECV_BYTES", 4<<10, "largest gRPC request message accepted (RESOURCE_EXHAUSTED beyond)")
@@ -70,6 +72,9 @@ func LoadConfig(args []string) (Config, error) {
 	}
 	c.DataDir = service.DataDir(c.DataDir)
 	if err := c.Ops.Validate(); err != nil {
+		return c, err
+	}
+	if err := c.TLS.Validate(); err != nil {
 		return c, err
 	}
 	if c.GRPC.MaxRecvBytes < 256 {

@@ -37,3 +37,16 @@ func TestLimitSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestTLSSettings(t *testing.T) {
+	if c, err := LoadConfig(nil); err != nil || c.TLS.Enabled() {
+		t.Fatalf("default: TLS %+v %v, want plaintext", c.TLS, err)
+	}
+	t.Setenv("CALCULATOR_TLS_CERT_FILE", t.TempDir()+"/tls.crt")
+	if _, err := LoadConfig(nil); err == nil || !strings.Contains(err.Error(), "CALCULATOR_TLS_KEY_FILE") {
+		t.Fatalf("a certificate without its key: %v", err)
+	}
+	if _, err := LoadConfig([]string{"-tls-key-file", t.TempDir() + "/tls.key"}); err == nil || !strings.Contains(err.Error(), "CALCULATOR_TLS_CERT_FILE") {
+		t.Fatalf("missing files: %v", err)
+	}
+}

@@ -46,7 +46,7 @@ func (b *blocking) Add(ctx context.Context, req *calculatorpb.AddRequest) (*calc
 // returns a client connection.
 func start(t *testing.T, cfg Config, svc calculatorpb.CalculatorServiceServer) *grpc.ClientConn {
 	t.Helper()
-	g := ProvideGRPC(cfg, svc, metrics.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := ProvideGRPC(cfg, svc, metrics.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,8 @@ import (
 func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
 	wire.Build(
 		service.OpsSet,
-		wire.FieldsOf(new(Config), "Ops"),
+		wire.FieldsOf(new(Config), "Ops", "TLS"),
+		service.NewTLS,
 		kafka.NewTopicMetrics,
 		wire.Bind(new(http.Handler), new(*mux.Router)),
 		ProvideChecks, ProvideOutbox, relay.NewMetrics, ProvideRelay, ProvideAdoption, ProvideCalculatorService, ProvideGRPC, NewApp,

@@ -29,14 +29,20 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	relayRelay := ProvideRelay(cfg, backend, relayMetrics, log)
 	adoption := ProvideAdoption(cfg, backend, relayMetrics, log)
 	calculatorServiceServer := ProvideCalculatorService(backend, log)
-	grpc := ProvideGRPC(cfg, calculatorServiceServer, registry, log)
+	tlsFiles := cfg.TLS
+	tls, err := service.NewTLS(tlsFiles, registry, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	grpc := ProvideGRPC(cfg, calculatorServiceServer, registry, log, tls)
 	ops := cfg.Ops
 	checks := ProvideChecks(ctx, cfg, backend)
 	checker := service.NewChecker(checks, registry)
 	router := service.NewOpsRouter(registry, checker)
 	server := service.NewHTTPServer(ops, router, registry)
 	topicMetrics := kafka.NewTopicMetrics(registry)
-	app := NewApp(cfg, log, backend, relayRelay, adoption, grpc, server, checker, topicMetrics)
+	app := NewApp(cfg, log, backend, relayRelay, adoption, grpc, server, tls, checker, topicMetrics)
 	return app, func() {
 		cleanup()
 	}, nil

@@ -18,6 +18,7 @@ import (
 	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/lifecycle"
 	"github.com/distsum/distsum/libs/retry"
+	"github.com/distsum/distsum/libs/service"
 	"github.com/distsum/distsum/services/totals/internal/api"
 	"github.com/distsum/distsum/services/totals/internal/checkpoint"
 	"github.com/distsum/distsum/services/totals/internal/consumer"
@@ -35,6 +36,7 @@ type App struct {
 	ledger   *ledger.Ledger
 	consumer *consumer.Consumer
 	http     *http.Server
+	tls      *service.TLS // nil: plaintext
 	topic    *kafka.TopicMetrics
 }
 
@@ -99,8 +101,8 @@ func ProvideHandler(cfg Config, r *mux.Router, l *ledger.Ledger, c *consumer.Con
 }
 
 // NewApp assembles the application.
-func NewApp(cfg Config, r Replica, log *slog.Logger, l *ledger.Ledger, st *state.Store, cp *checkpoint.Publisher, c *consumer.Consumer, srv *http.Server, topic *kafka.TopicMetrics) *App {
-	return &App{cfg: cfg, replica: r, log: log, ledger: l, state: st, cp: cp, consumer: c, http: srv, topic: topic}
+func NewApp(cfg Config, r Replica, log *slog.Logger, l *ledger.Ledger, st *state.Store, cp *checkpoint.Publisher, c *consumer.Consumer, srv *http.Server, tl *service.TLS, topic *kafka.TopicMetrics) *App {
+	return &App{cfg: cfg, replica: r, log: log, ledger: l, state: st, cp: cp, consumer: c, http: srv, tls: tl, topic: topic}
 }
 
 // setUpCheckpoints creates the checkpoint topic (compacted, replicated as
@@ -142,6 +144,8 @@ func (a *App) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The REST API is public: with a client CA, clients need a certificate.
+	lis = a.tls.Listener(lis, true)
 	if a.cp != nil && a.state.Fresh() {
 		// Set before the HTTP server answers: an empty ledger's total is partial.
 		a.consumer.Restoring(errors.New("restoring the state from a checkpoint"))
@@ -165,7 +169,7 @@ func (a *App) Run(ctx context.Context) error {
 		return a.consumer.Run(ctx)
 	})
 	g.HTTP(a.http, lis)
-	a.log.Info("totals started", "http", lis.Addr().String(), "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic, "replica", a.replica.ID, "group", a.replica.GroupID)
+	a.log.Info("totals started", "http", lis.Addr().String(), "tls", a.tls != nil, "mtls", a.cfg.TLS.ClientCAFile != "", "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic, "replica", a.replica.ID, "group", a.replica.GroupID)
 	err = g.Run()
 	// The consumer saves on its way out; this save covers a consumer the
 	// group abandoned after its grace period.

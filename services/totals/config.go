@@ -15,6 +15,7 @@ import (
 // Config is the totals service's configuration, from flags or environment.
 type Config struct {
 	Ops     service.Ops
+	TLS     service.TLSFiles // the HTTP listener (REST API); the client CA applies to it
 	Kafka   kafka.Settings
 	DataDir string
 	// ReplicaID names this replica (its checkpoint key and, by default, its
@@ -55,6 +56,7 @@ func LoadConfig(args []string) (Config, error) {
 	var c Config
 	s := config.New("totals")
 	c.Ops.Flags(s, "TOTALS", ":8080", "HTTP listen address (REST, /metrics, /healthz, /readyz)")
+	c.TLS.Flags(s, "TOTALS")
 	c.Kafka.Flags(s)
 	s.StringVar(&c.DataDir, "data-dir", "TOTALS_DATA_DIR", "data/totals", "directory of the state file and the dead-letter file")
 	s.StringVar(&c.ReplicaID, "replica-id", "TOTALS_REPLICA_ID", "", "this replica's id (empty: generated on first start and kept in <data dir>/replica-id)")
@@ -78,6 +80,9 @@ func LoadConfig(args []string) (Config, error) {
 	}
 	c.DataDir = service.DataDir(c.DataDir)
 	if err := c.Ops.Validate(); err != nil {
+		return c, err
+	}
+	if err := c.TLS.Validate(); err != nil {
 		return c, err
 	}
 	if c.Ops.HTTP.WriteTimeout <= api.MaxWait {

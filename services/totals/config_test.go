@@ -58,3 +58,13 @@ func TestSaveGapSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestTLSSettings(t *testing.T) {
+	if c, err := LoadConfig(nil); err != nil || c.TLS.Enabled() {
+		t.Fatalf("default: TLS %+v %v, want plaintext", c.TLS, err)
+	}
+	t.Setenv("TOTALS_TLS_CLIENT_CA_FILE", t.TempDir()+"/ca.pem")
+	if _, err := LoadConfig(nil); err == nil || !strings.Contains(err.Error(), "TOTALS_TLS_CLIENT_CA_FILE needs TLS") {
+		t.Fatalf("a client CA without TLS: %v", err)
+	}
+}

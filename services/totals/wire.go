@@ -17,7 +17,8 @@ import (
 func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
 	wire.Build(
 		service.OpsSet,
-		wire.FieldsOf(new(Config), "Ops"),
+		wire.FieldsOf(new(Config), "Ops", "TLS"),
+		service.NewTLS,
 		kafka.NewTopicMetrics,
 		ProvideReplica, ProvideLedger, ProvideState, ProvidePublisher, ProvideChecks, ProvideConsumer, ProvideHandler, NewApp,
 	)

@@ -37,8 +37,13 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	router := service.NewOpsRouter(registry, checker)
 	handler := ProvideHandler(cfg, router, ledger, consumer, registry)
 	server := service.NewHTTPServer(ops, handler, registry)
+	tlsFiles := cfg.TLS
+	tls, err := service.NewTLS(tlsFiles, registry, log)
+	if err != nil {
+		return nil, nil, err
+	}
 	topicMetrics := kafka.NewTopicMetrics(registry)
-	app := NewApp(cfg, replica, log, ledger, store, publisher, consumer, server, topicMetrics)
+	app := NewApp(cfg, replica, log, ledger, store, publisher, consumer, server, tls, topicMetrics)
 	return app, func() {
 	}, nil
 }

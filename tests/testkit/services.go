@@ -6,6 +6,7 @@ package testkit
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/distsum/distsum/proto/calculatorpb"
@@ -119,7 +121,8 @@ type Process struct {
 	bin     string
 	env     []string
 	logPath string
-	health  string // URL that answers 200 once the process serves
+	health  string       // URL that answers 200 once the process serves
+	hc      *http.Client // polls health
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -127,8 +130,8 @@ type Process struct {
 	log  *os.File
 }
 
-func newProcess(t testing.TB, name, bin, dir, health string, env []string) *Process {
-	p := &Process{Name: name, bin: bin, env: env, logPath: filepath.Join(dir, name+".log"), health: health}
+func newProcess(t testing.TB, name, bin, dir, health string, hc *http.Client, env []string) *Process {
+	p := &Process{Name: name, bin: bin, env: env, logPath: filepath.Join(dir, name+".log"), health: health, hc: hc}
 	t.Cleanup(func() {
 		p.Stop()
 		if t.Failed() {
@@ -170,7 +173,11 @@ func (p *Process) Start(t testing.TB) {
 			t.Fatalf("%s exited during start; log:\n%s", p.Name, tail(p.logPath, 30))
 		default:
 		}
-		if resp, err := http.Get(p.health); err == nil {
+		hc := p.hc
+		if hc == nil {
+			hc = http.DefaultClient
+		}
+		if resp, err := hc.Get(p.health); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return
@@ -226,6 +233,24 @@ func (p *Process) signal(sig syscall.Signal, grace time.Duration) {
 type Calculator struct {
 	*Process
 	GRPCAddr, HTTPAddr, DataDir string
+	tls                         *tls.Config // nil: plaintext
+}
+
+// httpClient is an HTTP client of a service over TLS with cfg (its CA, and
+// a client certificate for mTLS); nil (the default clients) for plaintext.
+func httpClient(cfg *tls.Config) *http.Client {
+	if cfg == nil {
+		return nil
+	}
+	// A clone: the transport adds its ALPN protocols to the config it is given.
+	return &http.Client{Timeout: totalsclient.DefaultTimeout, Transport: &http.Transport{TLSClientConfig: cfg.Clone(), ForceAttemptHTTP2: true}}
+}
+
+func scheme(cfg *tls.Config) string {
+	if cfg == nil {
+		return "http://"
+	}
+	return "https://"
 }
 
 // StartCalculator runs a calculator against brokers with its outbox in a
@@ -235,25 +260,42 @@ func StartCalculator(t testing.TB, brokers string, env ...string) *Calculator {
 	return StartCalculatorBinary(t, ServiceBinaries(t).Calculator, brokers, env...)
 }
 
+// StartCalculatorTLS is StartCalculator for a calculator serving TLS (env
+// sets its CALCULATOR_TLS_* files): the test kit's health polls and Client
+// use client (the CA to trust, a client certificate for mTLS).
+func StartCalculatorTLS(t testing.TB, brokers string, client *tls.Config, env ...string) *Calculator {
+	t.Helper()
+	return startCalculator(t, ServiceBinaries(t).Calculator, brokers, client, env)
+}
+
 // StartCalculatorBinary is StartCalculator with another calculator
 // executable (a test build of it).
 func StartCalculatorBinary(t testing.TB, bin, brokers string, env ...string) *Calculator {
 	t.Helper()
+	return startCalculator(t, bin, brokers, nil, env)
+}
+
+func startCalculator(t testing.TB, bin, brokers string, client *tls.Config, env []string) *Calculator {
+	t.Helper()
 	dir := t.TempDir()
-	c := &Calculator{GRPCAddr: freeAddr(t), HTTPAddr: freeAddr(t), DataDir: filepath.Join(dir, "data")}
+	c := &Calculator{GRPCAddr: freeAddr(t), HTTPAddr: freeAddr(t), DataDir: filepath.Join(dir, "data"), tls: client}
 	base := []string{
 		"CALCULATOR_GRPC_ADDR=" + c.GRPCAddr, "CALCULATOR_HTTP_ADDR=" + c.HTTPAddr,
 		"CALCULATOR_DATA_DIR=" + c.DataDir, "KAFKA_BROKERS=" + brokers,
 		"CALCULATOR_SHUTDOWN_TIMEOUT=5s",
 	}
-	c.Process = newProcess(t, "calculator", bin, dir, "http://"+c.HTTPAddr+"/healthz", append(base, env...))
+	c.Process = newProcess(t, "calculator", bin, dir, scheme(client)+c.HTTPAddr+"/healthz", httpClient(client), append(base, env...))
 	return c
 }
 
 // Client dials the calculator (closed at test end).
 func (c *Calculator) Client(t testing.TB) calculatorpb.CalculatorServiceClient {
 	t.Helper()
-	conn, err := grpc.NewClient(c.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds := insecure.NewCredentials()
+	if c.tls != nil {
+		creds = credentials.NewTLS(c.tls)
+	}
+	conn, err := grpc.NewClient(c.GRPCAddr, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,32 +307,46 @@ func (c *Calculator) Client(t testing.TB) calculatorpb.CalculatorServiceClient {
 type Totals struct {
 	*Process
 	URL, DataDir string
+	hc           *http.Client
 }
 
 // StartTotals runs a totals service against brokers with its state in a
 // fresh directory. env adds or overrides variables.
 func StartTotals(t testing.TB, brokers string, env ...string) *Totals {
 	t.Helper()
-	return StartTotalsBinary(t, ServiceBinaries(t).Totals, brokers, env...)
+	return StartTotalsTLS(t, brokers, nil, env...)
 }
 
 // StartTotalsBinary is StartTotals with another totals executable (a test
 // build of it: UnsafeTotalsBinary).
 func StartTotalsBinary(t testing.TB, bin, brokers string, env ...string) *Totals {
 	t.Helper()
+	return startTotals(t, bin, brokers, nil, env...)
+}
+
+// StartTotalsTLS is StartTotals for a totals service serving TLS (env sets
+// its TOTALS_TLS_* files; a nil client is plaintext): its URL is https and
+// the test kit's requests use client.
+func StartTotalsTLS(t testing.TB, brokers string, client *tls.Config, env ...string) *Totals {
+	t.Helper()
+	return startTotals(t, ServiceBinaries(t).Totals, brokers, client, env...)
+}
+
+func startTotals(t testing.TB, bin, brokers string, client *tls.Config, env ...string) *Totals {
+	t.Helper()
 	dir := t.TempDir()
 	addr := freeAddr(t)
-	tt := &Totals{URL: "http://" + addr, DataDir: filepath.Join(dir, "data")}
+	tt := &Totals{URL: scheme(client) + addr, DataDir: filepath.Join(dir, "data"), hc: httpClient(client)}
 	base := []string{
 		"TOTALS_HTTP_ADDR=" + addr, "TOTALS_DATA_DIR=" + tt.DataDir, "KAFKA_BROKERS=" + brokers,
 		"TOTALS_SHUTDOWN_TIMEOUT=5s",
 	}
-	tt.Process = newProcess(t, "totals", bin, dir, tt.URL+"/healthz", append(base, env...))
+	tt.Process = newProcess(t, "totals", bin, dir, tt.URL+"/healthz", tt.hc, append(base, env...))
 	return tt
 }
 
 // API is the typed client of this service's REST API.
-func (tt *Totals) API() *totalsclient.Client { return totalsclient.New(tt.URL, nil) }
+func (tt *Totals) API() *totalsclient.Client { return totalsclient.New(tt.URL, tt.hc) }
 
 // Total reads GET /total.
 func (tt *Totals) Total(t testing.TB) *big.Int {
