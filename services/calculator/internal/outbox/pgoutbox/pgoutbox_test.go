@@ -106,6 +106,7 @@ func TestPostgresOutbox(t *testing.T) {
 	t.Run("FencedHolderCannotCommit", func(t *testing.T) { testFenced(t, pg.NewDatabase(t)) })
 	t.Run("Kill9LosesNoAcknowledgedAppend", func(t *testing.T) { testKill9(t, pg.NewDatabase(t)) })
 	t.Run("OrphanBacklogIsAdopted", func(t *testing.T) { testAdoption(t, pg.NewDatabase(t)) })
+	t.Run("TraceContextStoredAndOldSchemaMigrated", func(t *testing.T) { testTraceContext(t, pg.NewDatabase(t)) })
 }
 
 func testGroupCommit(t *testing.T, url string) {
