@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +23,7 @@ import (
 	"github.com/distsum/distsum/libs/sumevent"
 	"github.com/distsum/distsum/proto/calculatorpb"
 	"github.com/distsum/distsum/tests/testkit"
+	"github.com/distsum/distsum/tests/testkit/addload"
 )
 
 // otlpSpan is one span an OTLP receiver got, with the service that sent it.
@@ -255,4 +258,72 @@ func logLine(t *testing.T, path, msg, has string) map[string]any {
 	}
 	t.Fatalf("no %q log line with %q in %s", msg, has, path)
 	return nil
+}
+
+// TestTracingOverhead measures Adds/s and latency at 64 Adds in flight on a
+// calculator with tracing off and one exporting every Add's spans to an
+// OTLP receiver in the test, side by side (off, on, off, on) on one Kafka
+// and one totals service. A measurement, so it runs only with
+// DISTSUM_MEASURE=1:
+//
+//	DISTSUM_MEASURE=1 flock /tmp/distsum-heavy.lock go test ./tests/integration -run TestTracingOverhead -v
+func TestTracingOverhead(t *testing.T) {
+	if os.Getenv("DISTSUM_MEASURE") == "" {
+		t.Skip("a measurement: set DISTSUM_MEASURE=1")
+	}
+	const adds, inFlight, rounds = 8000, 64, 2
+	k := startKafka(t)
+	recv := startOTLPReceiver(t)
+	totals := testkit.StartTotals(t, k.Bootstrap())
+	calcs := map[bool]*testkit.Calculator{
+		false: testkit.StartCalculator(t, k.Bootstrap(), "OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_TRACES_EXPORTER="),
+		true:  testkit.StartCalculator(t, k.Bootstrap(), recv.env("calculator")...),
+	}
+	o := addload.NewOracle()
+	type result struct {
+		perSec   float64
+		p50, p99 time.Duration
+	}
+	results := map[bool][]result{}
+	for round := 0; round < rounds; round++ {
+		for _, on := range []bool{false, true} {
+			client := calcs[on].Client(t)
+			prefix := fmt.Sprintf("overhead-%v-%d", on, round)
+			warm := &addload.Workload{Client: client, Oracle: o, Prefix: prefix + "-warm", Workers: inFlight, Seed: uint64(round)}
+			if err := warm.Run(context.Background(), 500); err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			var lat []time.Duration
+			w := &addload.Workload{Client: client, Oracle: o, Prefix: prefix, Workers: inFlight, Seed: uint64(round),
+				OnAck: func(a addload.Attempt) {
+					mu.Lock()
+					lat = append(lat, a.Latency)
+					mu.Unlock()
+				}}
+			start := time.Now()
+			if err := w.Run(context.Background(), adds); err != nil {
+				t.Fatal(err)
+			}
+			took := time.Since(start)
+			slices.Sort(lat)
+			results[on] = append(results[on], result{float64(adds) / took.Seconds(), lat[len(lat)/2], lat[len(lat)*99/100]})
+			settle(t, totals, o)
+		}
+	}
+	recv.mu.Lock()
+	exported := len(recv.spans)
+	recv.mu.Unlock()
+	if exported < rounds*adds {
+		t.Fatalf("the traced calculator exported %d spans for %d Adds", exported, rounds*adds)
+	}
+	t.Logf("%d Adds per run, %d in flight, SQLite outbox; tracing on = every Add sampled and exported over OTLP/HTTP (%d spans received):",
+		adds, inFlight, exported)
+	for round := 0; round < rounds; round++ {
+		for _, on := range []bool{false, true} {
+			r := results[on][round]
+			t.Logf("  round %d tracing %-3s %7.0f Adds/s  p50 %6.2f ms  p99 %6.2f ms", round+1, map[bool]string{false: "off", true: "on"}[on],
+				r.perSec, float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000)
+		}
+	}
 }
