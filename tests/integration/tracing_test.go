@@ -260,11 +260,12 @@ func logLine(t *testing.T, path, msg, has string) map[string]any {
 	return nil
 }
 
-// TestTracingOverhead measures Adds/s and latency at 64 Adds in flight on a
-// calculator with tracing off and one exporting every Add's spans to an
-// OTLP receiver in the test, side by side (off, on, off, on) on one Kafka
-// and one totals service. A measurement, so it runs only with
-// DISTSUM_MEASURE=1:
+// TestTracingOverhead measures Adds/s and latency at 64 Adds in flight on
+// three calculators, side by side and alternating (off, on, sampled; twice)
+// on one Kafka and one totals service: tracing off; on with every Add
+// sampled and exported to an OTLP receiver in the test; on with 1 % of the
+// Adds sampled (parentbased_traceidratio 0.01, what a busy production would
+// run). A measurement, so it runs only with DISTSUM_MEASURE=1:
 //
 //	DISTSUM_MEASURE=1 flock /tmp/distsum-heavy.lock go test ./tests/integration -run TestTracingOverhead -v
 func TestTracingOverhead(t *testing.T) {
@@ -275,20 +276,23 @@ func TestTracingOverhead(t *testing.T) {
 	k := startKafka(t)
 	recv := startOTLPReceiver(t)
 	totals := testkit.StartTotals(t, k.Bootstrap())
-	calcs := map[bool]*testkit.Calculator{
-		false: testkit.StartCalculator(t, k.Bootstrap(), "OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_TRACES_EXPORTER="),
-		true:  testkit.StartCalculator(t, k.Bootstrap(), recv.env("calculator")...),
+	arms := []string{"off", "on (all sampled)", "on (1% sampled)"}
+	calcs := map[string]*testkit.Calculator{
+		arms[0]: testkit.StartCalculator(t, k.Bootstrap(), "OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_TRACES_EXPORTER="),
+		arms[1]: testkit.StartCalculator(t, k.Bootstrap(), recv.env("calculator")...),
+		arms[2]: testkit.StartCalculator(t, k.Bootstrap(), append(recv.env("calculator-sampled"),
+			"OTEL_TRACES_SAMPLER=parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG=0.01")...),
 	}
 	o := addload.NewOracle()
 	type result struct {
 		perSec   float64
 		p50, p99 time.Duration
 	}
-	results := map[bool][]result{}
+	results := map[string][]result{}
 	for round := 0; round < rounds; round++ {
-		for _, on := range []bool{false, true} {
-			client := calcs[on].Client(t)
-			prefix := fmt.Sprintf("overhead-%v-%d", on, round)
+		for i, arm := range arms {
+			client := calcs[arm].Client(t)
+			prefix := fmt.Sprintf("overhead-%d-%d", i, round)
 			warm := &addload.Workload{Client: client, Oracle: o, Prefix: prefix + "-warm", Workers: inFlight, Seed: uint64(round)}
 			if err := warm.Run(context.Background(), 500); err != nil {
 				t.Fatal(err)
@@ -307,22 +311,28 @@ func TestTracingOverhead(t *testing.T) {
 			}
 			took := time.Since(start)
 			slices.Sort(lat)
-			results[on] = append(results[on], result{float64(adds) / took.Seconds(), lat[len(lat)/2], lat[len(lat)*99/100]})
+			results[arm] = append(results[arm], result{float64(adds) / took.Seconds(), lat[len(lat)/2], lat[len(lat)*99/100]})
 			settle(t, totals, o)
 		}
 	}
 	recv.mu.Lock()
-	exported := len(recv.spans)
-	recv.mu.Unlock()
-	if exported < rounds*adds {
-		t.Fatalf("the traced calculator exported %d spans for %d Adds", exported, rounds*adds)
+	perService := map[string]int{}
+	for _, s := range recv.spans {
+		perService[s.service]++
 	}
-	t.Logf("%d Adds per run, %d in flight, SQLite outbox; tracing on = every Add sampled and exported over OTLP/HTTP (%d spans received):",
-		adds, inFlight, exported)
+	recv.mu.Unlock()
+	if perService["calculator"] < rounds*adds {
+		t.Fatalf("the traced calculator exported %d spans for %d Adds", perService["calculator"], rounds*adds)
+	}
+	if n := perService["calculator-sampled"]; n == 0 || n > rounds*adds/10 {
+		t.Fatalf("the 1%%-sampled calculator exported %d spans for %d Adds", n, rounds*adds)
+	}
+	t.Logf("%d Adds per run, %d in flight, SQLite outbox, spans exported over OTLP/HTTP to a receiver in the test (%v):",
+		adds, inFlight, perService)
 	for round := 0; round < rounds; round++ {
-		for _, on := range []bool{false, true} {
-			r := results[on][round]
-			t.Logf("  round %d tracing %-3s %7.0f Adds/s  p50 %6.2f ms  p99 %6.2f ms", round+1, map[bool]string{false: "off", true: "on"}[on],
+		for _, arm := range arms {
+			r := results[arm][round]
+			t.Logf("  round %d tracing %-17s %7.0f Adds/s  p50 %6.2f ms  p99 %6.2f ms", round+1, arm,
 				r.perSec, float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000)
 		}
 	}
