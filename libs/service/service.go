@@ -19,6 +19,7 @@ import (
 
 	"github.com/distsum/distsum/libs/config"
 	"github.com/distsum/distsum/libs/ratelog"
+	"github.com/distsum/distsum/libs/tracing"
 )
 
 // App runs until its context ends.
@@ -92,7 +93,8 @@ func (o Ops) Validate() error {
 func NewLogger(name string, level slog.Level) *slog.Logger {
 	// Identical warnings and errors (a loop failing on a full disk) are
 	// written at most once a second, the next one with the count dropped.
-	h := ratelog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}), time.Second, slog.LevelWarn)
+	// A record logged with a traced context carries its trace_id and span_id.
+	h := ratelog.New(tracing.LogHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})), time.Second, slog.LevelWarn)
 	log := slog.New(h).With("service", name)
 	slog.SetDefault(log)
 	return log
@@ -115,6 +117,13 @@ func Main[C any, A App](name string, load func(args []string) (C, error), ops fu
 	log := NewLogger(name, ops(cfg).LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// Tracing (OTEL_* variables) before the wiring: the gRPC server and the
+	// outbox instrument themselves only when it is on.
+	shutdownTracing, err := tracing.Setup(ctx, name, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		os.Exit(2)
+	}
 	app, cleanup, err := wire(ctx, cfg, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
@@ -122,6 +131,12 @@ func Main[C any, A App](name string, load func(args []string) (C, error), ops fu
 	}
 	err = app.Run(ctx)
 	cleanup()
+	// The spans of the last requests are exported before the process ends.
+	flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if ferr := shutdownTracing(flushCtx); ferr != nil {
+		log.Warn("tracing: spans not flushed", "err", ferr)
+	}
+	cancel()
 	if err != nil {
 		log.Error("stopped on an error", "err", err)
 		os.Exit(1)

@@ -35,6 +35,11 @@ type Event struct {
 	// AcceptedAt is when the calculator made the event durable, in Unix
 	// nanoseconds; used for end-to-end latency.
 	AcceptedAt int64 `json:"accepted_at"`
+	// TraceParent and TraceState are the W3C trace context of the Add that
+	// made the event (empty when it was not traced): kept in the outbox and
+	// sent as the record's headers, never in its value.
+	TraceParent string `json:"-"`
+	TraceState  string `json:"-"`
 }
 
 // Token is the client-facing identity of the event.

@@ -3,8 +3,11 @@ package sumevent
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/IBM/sarama"
 )
 
 func TestEncodeDecodeRoundTrip(t *testing.T) {
@@ -92,5 +95,32 @@ func TestMessageIsKeyedByProducer(t *testing.T) {
 	}
 	if _, err := Message("t", Event{ProducerID: "p", Sequence: 1, Num1: 1, Num2: 1, Sum: 3}); err == nil {
 		t.Fatal("an event with a wrong sum was encoded")
+	}
+}
+
+func TestTraceContextTravelsInHeadersNotInTheValue(t *testing.T) {
+	tp := "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+	e := Event{ProducerID: "calc-x", Sequence: 1, Num1: 1, Num2: 2, Sum: 3, TraceParent: tp, TraceState: "k=v"}
+	m, err := Message("t", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := m.Value.Encode()
+	if strings.Contains(string(v), "0af7651916cd") {
+		t.Fatalf("trace context in the record value: %s", v)
+	}
+	hs := make([]*sarama.RecordHeader, len(m.Headers))
+	for i := range m.Headers {
+		hs[i] = &m.Headers[i]
+	}
+	if gotTP, gotTS := TraceHeaders(hs); gotTP != tp || gotTS != "k=v" {
+		t.Fatalf("headers give %q %q", gotTP, gotTS)
+	}
+	m, _ = Message("t", Event{ProducerID: "calc-x", Sequence: 2, Num1: 1, Num2: 2, Sum: 3})
+	if len(m.Headers) != 2 {
+		t.Fatalf("untraced event has headers %v", m.Headers)
+	}
+	if gotTP, gotTS := TraceHeaders(nil); gotTP != "" || gotTS != "" {
+		t.Fatal("no headers gave a trace context")
 	}
 }

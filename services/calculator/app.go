@@ -12,6 +12,8 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc/filters"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	grpchealth "google.golang.org/grpc/health"
@@ -25,6 +27,7 @@ import (
 	"github.com/distsum/distsum/libs/lifecycle"
 	"github.com/distsum/distsum/libs/metrics"
 	"github.com/distsum/distsum/libs/service"
+	"github.com/distsum/distsum/libs/tracing"
 	"github.com/distsum/distsum/proto/calculatorpb"
 	"github.com/distsum/distsum/services/calculator/internal/identity"
 	"github.com/distsum/distsum/services/calculator/internal/outbox"
@@ -146,11 +149,7 @@ func ProvideGRPC(cfg Config, svc calculatorpb.CalculatorServiceServer, reg *prom
 		return status.Error(codes.Internal, "internal error")
 	})
 	lim := cfg.GRPC
-	var opts []grpc.ServerOption
-	if tl != nil {
-		opts = append(opts, grpc.Creds(tl.GRPCCredentials()))
-	}
-	s := grpc.NewServer(append(opts,
+	opts := []grpc.ServerOption{
 		// Metrics outside recovery, so a recovered panic is counted as INTERNAL.
 		grpc.ChainUnaryInterceptor(m.UnaryServerInterceptor(), recovery.UnaryServerInterceptor(recovered),
 			deadline(lim.AddTimeout, calculatorpb.CalculatorService_Add_FullMethodName)),
@@ -158,7 +157,14 @@ func ProvideGRPC(cfg Config, svc calculatorpb.CalculatorServiceServer, reg *prom
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: lim.MaxConnIdle}),
 		grpc.MaxRecvMsgSize(lim.MaxRecvBytes),
 		grpc.MaxConcurrentStreams(uint32(lim.MaxStreams)),
-	)...)
+	}
+	if tl != nil {
+		opts = append(opts, grpc.Creds(tl.GRPCCredentials()))
+	}
+	if tracing.Enabled() {
+		opts = append(opts, tracedAdds())
+	}
+	s := grpc.NewServer(opts...)
 	calculatorpb.RegisterCalculatorServiceServer(s, svc)
 	h := grpchealth.NewServer()
 	healthpb.RegisterHealthServer(s, h)
@@ -167,6 +173,14 @@ func ProvideGRPC(cfg Config, svc calculatorpb.CalculatorServiceServer, reg *prom
 	}
 	m.InitializeMetrics(s)
 	return &GRPC{Server: s, Health: h, Conns: service.NewConnLimit(lim.MaxConns, reg, "grpc")}
+}
+
+// tracedAdds makes a server span of every CalculatorService call (its
+// parent is the client's traceparent, if any); health checks and reflection
+// are not traced.
+func tracedAdds() grpc.ServerOption {
+	return grpc.StatsHandler(otelgrpc.NewServerHandler(
+		otelgrpc.WithFilter(filters.ServiceName(calculatorpb.CalculatorService_ServiceDesc.ServiceName))))
 }
 
 // deadline bounds method's calls to d on the server, whatever deadline the

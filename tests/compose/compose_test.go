@@ -36,7 +36,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(infra.Main(m)) }
 
-// Services the local variant starts; Grafana and Kafka UI are in the "registry" profile.
+// Services the local variant starts; Grafana, Kafka UI and Jaeger are in the "registry" profile.
 var localServices = []string{"kafka", "calculator", "totals", "prometheus", "alertmanager"}
 
 // stack is one compose project on free ports.
@@ -72,7 +72,7 @@ func TestLocalStack(t *testing.T) {
 	// The health checks run inside images without a shell: the Go probes must say healthy.
 	s.waitHealthy(ctx, localServices...)
 	t.Logf("all five services healthy after %v", time.Since(start).Round(time.Millisecond))
-	for _, svc := range []string{"grafana", "kafka-ui"} {
+	for _, svc := range []string{"grafana", "kafka-ui", "jaeger"} {
 		if id := s.output(ctx, "ps", "-q", svc); id != "" {
 			t.Errorf("%s runs in the local variant (container %s); it cannot be pulled here", svc, id)
 		}
@@ -156,7 +156,7 @@ func newStack(t *testing.T) *stack {
 	s.env = append(os.Environ(), "CALCULATOR_IMAGE="+calc, "TOTALS_IMAGE="+tot,
 		"KAFKA_IMAGE="+infra.DefaultKafkaImage, "BIND_ADDR=127.0.0.1")
 	for _, v := range []string{"KAFKA_PORT", "CALCULATOR_GRPC_PORT", "CALCULATOR_HTTP_PORT", "TOTALS_HTTP_PORT",
-		"PROMETHEUS_PORT", "ALERTMANAGER_PORT", "GRAFANA_PORT", "KAFKA_UI_PORT"} {
+		"PROMETHEUS_PORT", "ALERTMANAGER_PORT", "GRAFANA_PORT", "KAFKA_UI_PORT", "JAEGER_UI_PORT", "JAEGER_OTLP_HTTP_PORT"} {
 		s.ports[v] = testkit.FreePort(t)
 		s.env = append(s.env, fmt.Sprintf("%s=%d", v, s.ports[v]))
 	}

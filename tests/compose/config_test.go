@@ -87,7 +87,7 @@ func TestKafkaSettingsAreTheProjectBrokerSettings(t *testing.T) {
 
 func TestComposeShape(t *testing.T) {
 	f := loadCompose(t, "compose.yaml")
-	want := []string{"alertmanager", "calculator", "grafana", "kafka", "kafka-ui", "prometheus", "totals"}
+	want := []string{"alertmanager", "calculator", "grafana", "jaeger", "kafka", "kafka-ui", "prometheus", "totals"}
 	var got []string
 	for name, svc := range f.Services {
 		got = append(got, name)
@@ -121,10 +121,24 @@ func TestComposeShape(t *testing.T) {
 		}
 	}
 
+	// Both services send their traces to the Jaeger service's OTLP/HTTP receiver.
+	for _, svc := range []string{"calculator", "totals"} {
+		env := f.Services[svc].Environment
+		if env["OTEL_EXPORTER_OTLP_ENDPOINT"] != "http://jaeger:4318" || env["OTEL_SERVICE_NAME"] != svc {
+			t.Errorf("%s traces to %q as %q, want http://jaeger:4318 as %s", svc, env["OTEL_EXPORTER_OTLP_ENDPOINT"], env["OTEL_SERVICE_NAME"], svc)
+		}
+	}
+
 	local := loadCompose(t, "compose.local.yaml")
-	for _, svc := range []string{"grafana", "kafka-ui"} {
+	for _, svc := range []string{"grafana", "kafka-ui", "jaeger"} {
 		if !slices.Equal(local.Services[svc].Profiles, []string{"registry"}) {
 			t.Errorf("compose.local.yaml does not keep %s out (profiles %v)", svc, local.Services[svc].Profiles)
+		}
+	}
+	// Without Jaeger the local variant does not trace (no exports failing to a missing host).
+	for _, svc := range []string{"calculator", "totals"} {
+		if got := local.Services[svc].Environment["OTEL_TRACES_EXPORTER"]; got != "none" {
+			t.Errorf("compose.local.yaml %s OTEL_TRACES_EXPORTER = %q, want none", svc, got)
 		}
 	}
 }

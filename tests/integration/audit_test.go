@@ -129,9 +129,8 @@ func TestAuditOfAHealthyAndADoubleCountingReplica(t *testing.T) {
 	}
 }
 
-// republish finds the record of (producer, seq) in the topic and writes it again, copies times,
-// with the same key (so to the same partition) and value.
-func republish(t *testing.T, k *testkit.Kafka, producer string, seq uint64, copies int) {
+// recordOf reads the topic from the start and returns the record of (producer, seq).
+func recordOf(t *testing.T, k *testkit.Kafka, producer string, seq uint64) *sarama.ConsumerMessage {
 	t.Helper()
 	conf := kafka.ConsumerConfig("test-find")
 	client, err := sarama.NewClient(k.Brokers(), conf)
@@ -178,6 +177,14 @@ func republish(t *testing.T, k *testkit.Kafka, producer string, seq uint64, copi
 	if found == nil {
 		t.Fatalf("no record of %s:%d in the topic", producer, seq)
 	}
+	return found
+}
+
+// republish finds the record of (producer, seq) in the topic and writes it again, copies times,
+// with the same key (so to the same partition) and value.
+func republish(t *testing.T, k *testkit.Kafka, producer string, seq uint64, copies int) {
+	t.Helper()
+	found := recordOf(t, k, producer, seq)
 	producerClient, err := sarama.NewSyncProducer(k.Brokers(), kafka.ProducerConfig("test-republish"))
 	if err != nil {
 		t.Fatal(err)

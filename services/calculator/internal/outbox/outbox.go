@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/distsum/distsum/libs/sumevent"
+	"github.com/distsum/distsum/libs/tracing"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -39,6 +40,11 @@ type Entry struct {
 	Num1      int64
 	Num2      int64
 	Sum       int64
+	// TraceParent and TraceState are the Add's W3C trace context, stored
+	// with its event for the relay to send on (set by Append from its ctx,
+	// empty when tracing is off).
+	TraceParent string
+	TraceState  string
 }
 
 // Result is the recorded event, and whether it replays an earlier append
@@ -125,7 +131,9 @@ CREATE TABLE IF NOT EXISTS outbox_event (
 	num2         INTEGER NOT NULL,
 	sum          INTEGER NOT NULL,
 	created_at   INTEGER NOT NULL,
-	published_at INTEGER
+	published_at INTEGER,
+	trace_parent TEXT,
+	trace_state  TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_event_pending ON outbox_event (sequence) WHERE published_at IS NULL;
 CREATE INDEX IF NOT EXISTS outbox_event_published ON outbox_event (published_at) WHERE published_at IS NOT NULL;
@@ -145,7 +153,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 1024
 	}
-	// A batch is one statement per table: 6 bound values per Add must stay
+	// A batch is one statement per table: 7 bound values per Add must stay
 	// under SQLite's 32,766 variables.
 	opts.MaxBatch = min(opts.MaxBatch, 4096)
 	if opts.QueueSize <= 0 {
@@ -209,6 +217,9 @@ func (s *Store) init(wantID string) error {
 	if _, err := s.db.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("outbox: schema: %w", err)
 	}
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
 	var id string
 	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'producer_id'`).Scan(&id)
 	switch {
@@ -249,6 +260,37 @@ func (s *Store) init(wantID string) error {
 	return nil
 }
 
+// migrate brings an outbox made by an older calculator to the current
+// schema: its events and keys stay as they are, new columns are NULL.
+func (s *Store) migrate(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM pragma_table_info('outbox_event')`)
+	if err != nil {
+		return fmt.Errorf("outbox: read schema: %w", err)
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("outbox: read schema: %w", err)
+		}
+		have[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("outbox: read schema: %w", err)
+	}
+	for _, col := range []string{"trace_parent", "trace_state"} {
+		if have[col] {
+			continue
+		}
+		if _, err := s.db.ExecContext(ctx, `ALTER TABLE outbox_event ADD COLUMN `+col+` TEXT`); err != nil {
+			return fmt.Errorf("outbox: add column %s: %w", col, err)
+		}
+	}
+	return nil
+}
+
 // Instance is this outbox file's own random name, kept for its life.
 func (s *Store) Instance() string { return s.instance }
 
@@ -263,7 +305,11 @@ func (s *Store) Notify() <-chan struct{} { return s.notify }
 // that was seen before it returns the first event (Replayed) and records
 // nothing new. Append returns only after the commit is on disk.
 func (s *Store) Append(ctx context.Context, e Entry) (Result, error) {
-	return s.submit(ctx, &appendReq{entry: e, done: make(chan appendResp, 1)})
+	e.TraceParent, e.TraceState = tracing.Carrier(ctx)
+	ctx, span := StartCommitSpan(ctx, "sqlite")
+	res, err := s.submit(ctx, &appendReq{entry: e, done: make(chan appendResp, 1)})
+	EndCommitSpan(span, res, err)
+	return res, err
 }
 
 // submit queues a request for the writer and waits for its commit.
@@ -391,20 +437,37 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 	if len(fresh) > 0 {
 		// One writer and AUTOINCREMENT: a multi-row INSERT numbers its rows
 		// consecutively, in VALUES order, up to last_insert_rowid().
+		// The trace columns are bound only when an Add of the batch was
+		// traced: with tracing off the statement is what it was without it.
+		traced := false
+		for _, i := range fresh {
+			traced = traced || batch[i].entry.TraceParent != ""
+		}
 		var q strings.Builder
-		q.WriteString(`INSERT INTO outbox_event (request_id, num1, num2, sum, created_at) VALUES `)
-		args := make([]any, 0, 5*len(fresh))
+		cols := 5
+		if traced {
+			cols = 7
+			q.WriteString(`INSERT INTO outbox_event (request_id, num1, num2, sum, created_at, trace_parent, trace_state) VALUES `)
+		} else {
+			q.WriteString(`INSERT INTO outbox_event (request_id, num1, num2, sum, created_at) VALUES `)
+		}
+		args := make([]any, 0, cols*len(fresh))
 		for n, i := range fresh {
 			if n > 0 {
 				q.WriteByte(',')
 			}
-			q.WriteString(`(?,?,?,?,?)`)
 			e := batch[i].entry
 			var reqID any
 			if e.RequestID != "" {
 				reqID = e.RequestID
 			}
 			args = append(args, reqID, e.Num1, e.Num2, e.Sum, now)
+			if traced {
+				q.WriteString(`(?,?,?,?,?,?,?)`)
+				args = append(args, nullIfEmpty(e.TraceParent), nullIfEmpty(e.TraceState))
+			} else {
+				q.WriteString(`(?,?,?,?,?)`)
+			}
 		}
 		res, err := tx.ExecContext(ctx, q.String(), args...)
 		if err != nil {
@@ -421,6 +484,7 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 		for n, i := range fresh {
 			e := batch[i].entry
 			ev := s.event(first+uint64(n), e.RequestID, e.Num1, e.Num2, e.Sum, now)
+			ev.TraceParent, ev.TraceState = e.TraceParent, e.TraceState
 			out[i] = appendResp{res: Result{Event: ev}}
 			if e.RequestID == "" {
 				continue
@@ -451,6 +515,13 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 		return nil, 0, err
 	}
 	return out, replays, nil
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // replay is the answer to a request id seen before: the first event, or a
@@ -545,7 +616,8 @@ func (s *Store) ContinueAfter(ctx context.Context, n uint64) error {
 // Pending returns up to limit unpublished events in sequence order.
 func (s *Store) Pending(ctx context.Context, limit int) ([]sumevent.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT sequence, COALESCE(request_id, ''), num1, num2, sum, created_at
+		SELECT sequence, COALESCE(request_id, ''), num1, num2, sum, created_at,
+			COALESCE(trace_parent, ''), COALESCE(trace_state, '')
 		FROM outbox_event WHERE published_at IS NULL ORDER BY sequence LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: pending: %w", err)
@@ -554,10 +626,13 @@ func (s *Store) Pending(ctx context.Context, limit int) ([]sumevent.Event, error
 	var evs []sumevent.Event
 	for rows.Next() {
 		var e sumevent.Event
-		if err := rows.Scan(&e.Sequence, &e.RequestID, &e.Num1, &e.Num2, &e.Sum, &e.AcceptedAt); err != nil {
+		var tp, ts string
+		if err := rows.Scan(&e.Sequence, &e.RequestID, &e.Num1, &e.Num2, &e.Sum, &e.AcceptedAt, &tp, &ts); err != nil {
 			return nil, fmt.Errorf("outbox: pending: %w", err)
 		}
-		evs = append(evs, s.event(e.Sequence, e.RequestID, e.Num1, e.Num2, e.Sum, e.AcceptedAt))
+		ev := s.event(e.Sequence, e.RequestID, e.Num1, e.Num2, e.Sum, e.AcceptedAt)
+		ev.TraceParent, ev.TraceState = tp, ts
+		evs = append(evs, ev)
 	}
 	return evs, rows.Err()
 }

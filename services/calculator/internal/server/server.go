@@ -54,10 +54,14 @@ func (c *Calculator) Add(ctx context.Context, req *calculatorpb.AddRequest) (*ca
 	case errors.Is(err, outbox.ErrClosed):
 		return nil, status.Error(codes.Unavailable, "calculator is shutting down; retry with the same request_id")
 	default:
-		c.log.Error("add not recorded", "err", err)
+		c.log.ErrorContext(ctx, "add not recorded", "err", err)
 		return nil, status.Error(codes.Unavailable, "the sum could not be recorded durably; retry with the same request_id")
 	}
 	e := res.Event
+	// With LOG_LEVEL=debug every Add is logged, with its trace id when traced.
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.DebugContext(ctx, "add recorded", "token", e.Token().String(), "replayed", res.Replayed)
+	}
 	return &calculatorpb.AddResponse{
 		Sum:        e.Sum,
 		Token:      e.Token().String(),

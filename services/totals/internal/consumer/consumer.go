@@ -51,6 +51,7 @@ type Consumer struct {
 	saveFailed bool            // the last save failed: retried on the timer, not per record (flushMu)
 	applied    chan struct{}   // wakes the saver: records were handled since its last save
 	accepted   acceptTimes     // applied events waiting to be saved, for the end-to-end latency
+	links      applyLinks      // traced applies waiting to be saved, linked from the save's span
 
 	lagMu     sync.Mutex
 	stopLagFn func() // stops the current session's lag updates
@@ -252,7 +253,16 @@ func (c *Consumer) handle(msg *sarama.ConsumerMessage) error {
 		}
 		return nil
 	}
+	ctx, span := startApply(msg)
 	r := c.ledger.ApplyRecord(msg.Partition, msg.Offset, &e)
+	if r.Outcome == ledger.Applied && span.IsRecording() {
+		c.links.add(msg.Partition, msg.Offset, span.SpanContext())
+	}
+	endApply(span, &e, r)
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.DebugContext(ctx, "record applied", "producer", e.ProducerID, "sequence", e.Sequence,
+			"partition", msg.Partition, "offset", msg.Offset, "outcome", outcomeName(r.Outcome))
+	}
 	c.m.applied.Add(float64(r.Applied))
 	if r.Outcome == ledger.Applied && e.AcceptedAt != 0 {
 		c.accepted.add(e)
@@ -266,7 +276,7 @@ func (c *Consumer) handle(msg *sarama.ConsumerMessage) error {
 			c.m.unverified.Inc()
 		}
 	case ledger.Held:
-		c.log.Warn("event ahead of a missing one held until it arrives", "producer", e.ProducerID, "sequence", e.Sequence,
+		c.log.WarnContext(ctx, "event ahead of a missing one held until it arrives", "producer", e.ProducerID, "sequence", e.Sequence,
 			"partition", msg.Partition, "offset", msg.Offset)
 	}
 	return nil
@@ -324,7 +334,7 @@ func (c *Consumer) flush(timed bool) {
 		return
 	}
 	start := time.Now()
-	s, changed, err := c.state.Save()
+	s, changed, err := c.state.Save(c.links.take)
 	now := time.Now()
 	switch {
 	case !changed:

@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/distsum/distsum/services/totals/internal/ledger"
 )
 
@@ -115,21 +117,29 @@ func Open(path string, l *ledger.Ledger, log *slog.Logger) (*Store, error) {
 // Path is the state file's path.
 func (s *Store) Path() string { return s.file.Path }
 
+// Links returns, for a save covering offsets (partition to next offset),
+// the spans of the applies it makes durable and how many more were left
+// out, for the save's span.
+type Links func(offsets map[int32]int64) ([]trace.Link, int)
+
 // Save writes the ledger's working state if it changed since the last save
 // and then makes it the view readers see. It returns the snapshot it saved
 // (changed is false when there was nothing to save). After a failed save the
-// last saved state stays visible and the next Save retries.
-func (s *Store) Save() (snap ledger.Snapshot, changed bool, err error) {
+// last saved state stays visible and the next Save retries. When tracing is
+// on, the save is a span linked to links' spans (links may be nil).
+func (s *Store) Save(links Links) (snap ledger.Snapshot, changed bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	snap, changed = s.ledger.Snapshot()
 	if !changed {
 		return snap, false, nil
 	}
+	span := startSave(snap, links)
 	body, err := Encode(snap)
 	if err == nil {
 		err = s.file.Save(body)
 	}
+	endSave(span, len(body), err)
 	if err != nil {
 		s.ledger.Unsaved()
 		s.lastErr.Store(&err)

@@ -68,7 +68,7 @@ func TestHeldEventsSurviveARestart(t *testing.T) {
 	for i, q := range []uint64{1, 4, 5} {
 		l.Apply(0, int64(i), ev("a", q, int64(q)*10))
 	}
-	if _, changed, err := st.Save(); !changed || err != nil {
+	if _, changed, err := st.Save(nil); !changed || err != nil {
 		t.Fatalf("save: changed=%v err=%v", changed, err)
 	}
 	r := ledger.New("t", true)

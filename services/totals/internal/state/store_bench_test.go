@@ -37,7 +37,7 @@ func BenchmarkStoreSave(b *testing.B) {
 				b.StopTimer()
 				apply() // something changed, so Save writes
 				b.StartTimer()
-				if _, changed, err := s.Save(); err != nil || !changed {
+				if _, changed, err := s.Save(nil); err != nil || !changed {
 					b.Fatalf("save: changed=%v err=%v", changed, err)
 				}
 			}

@@ -43,6 +43,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/distsum/distsum/libs/sumevent"
+	"github.com/distsum/distsum/libs/tracing"
 	"github.com/distsum/distsum/services/calculator/internal/outbox"
 )
 
@@ -141,6 +142,10 @@ var schema = []string{
 		published_at BIGINT,
 		PRIMARY KEY (producer_id, sequence)
 	)`,
+	// The Add's W3C trace context (NULL when it was not traced); added to
+	// the outbox_event of an older calculator, whose rows keep NULL.
+	`ALTER TABLE outbox_event ADD COLUMN IF NOT EXISTS trace_parent TEXT`,
+	`ALTER TABLE outbox_event ADD COLUMN IF NOT EXISTS trace_state TEXT`,
 	`CREATE INDEX IF NOT EXISTS outbox_event_pending ON outbox_event (producer_id, sequence) WHERE published_at IS NULL`,
 	`CREATE INDEX IF NOT EXISTS outbox_event_published ON outbox_event (published_at) WHERE published_at IS NOT NULL`,
 	`CREATE TABLE IF NOT EXISTS outbox_idempotency_key (
@@ -307,6 +312,14 @@ func (s *Store) Notify() <-chan struct{} { return s.notify }
 // before (by any calculator on this database) returns the first event,
 // Replayed. Append returns only after the commit.
 func (s *Store) Append(ctx context.Context, e outbox.Entry) (outbox.Result, error) {
+	e.TraceParent, e.TraceState = tracing.Carrier(ctx)
+	ctx, span := outbox.StartCommitSpan(ctx, "postgres")
+	res, err := s.append(ctx, e)
+	outbox.EndCommitSpan(span, res, err)
+	return res, err
+}
+
+func (s *Store) append(ctx context.Context, e outbox.Entry) (outbox.Result, error) {
 	req := &appendReq{entry: e, done: make(chan appendResp, 1)}
 	s.mu.RLock()
 	if s.closed {
@@ -555,21 +568,37 @@ func (s *Store) commitTx(ctx context.Context, batch []*appendReq) ([]appendResp,
 		n := len(fresh)
 		seqs, reqIDs := make([]int64, n), make([]string, n)
 		n1s, n2s, sums := make([]int64, n), make([]int64, n), make([]int64, n)
+		var tps, tss []string // the trace context, only when an Add of the batch was traced
 		var keyIdx []int
 		for k, i := range fresh {
 			e := batch[i].entry
 			seqs[k], reqIDs[k], n1s[k], n2s[k], sums[k] = first+int64(k), e.RequestID, e.Num1, e.Num2, e.Sum
 			ev := sumevent.Event{Version: sumevent.SchemaVersion, ProducerID: s.producerID, Sequence: uint64(seqs[k]),
-				RequestID: e.RequestID, Num1: e.Num1, Num2: e.Num2, Sum: e.Sum, AcceptedAt: now}
+				RequestID: e.RequestID, Num1: e.Num1, Num2: e.Num2, Sum: e.Sum, AcceptedAt: now,
+				TraceParent: e.TraceParent, TraceState: e.TraceState}
 			out[i] = appendResp{res: outbox.Result{Event: ev}}
 			if e.RequestID != "" {
 				keyIdx = append(keyIdx, k)
 			}
+			if e.TraceParent != "" && tps == nil {
+				tps, tss = make([]string, n), make([]string, n)
+			}
+			if tps != nil {
+				tps[k], tss[k] = e.TraceParent, e.TraceState
+			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO outbox_event (producer_id, sequence, request_id, num1, num2, sum, created_at)
+		if tps == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO outbox_event (producer_id, sequence, request_id, num1, num2, sum, created_at)
 			SELECT $1, q, NULLIF(r, ''), a, b, s, $7
 			FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) AS u(q, r, a, b, s)`,
-			s.producerID, seqs, reqIDs, n1s, n2s, sums, now); err != nil {
+				s.producerID, seqs, reqIDs, n1s, n2s, sums, now)
+		} else {
+			_, err = tx.Exec(ctx, `INSERT INTO outbox_event (producer_id, sequence, request_id, num1, num2, sum, created_at, trace_parent, trace_state)
+			SELECT $1, q, NULLIF(r, ''), a, b, s, $7, NULLIF(tp, ''), NULLIF(ts, '')
+			FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $8::text[], $9::text[]) AS u(q, r, a, b, s, tp, ts)`,
+				s.producerID, seqs, reqIDs, n1s, n2s, sums, now, tps, tss)
+		}
+		if err != nil {
 			return nil, 0, err
 		}
 		if len(keyIdx) > 0 {
@@ -630,7 +659,8 @@ func (s *Store) Pending(ctx context.Context, limit int) ([]sumevent.Event, error
 
 func pending(ctx context.Context, pool *pgxpool.Pool, producer string, limit int) ([]sumevent.Event, error) {
 	rows, err := pool.Query(ctx, `
-		SELECT sequence, COALESCE(request_id, ''), num1, num2, sum, created_at
+		SELECT sequence, COALESCE(request_id, ''), num1, num2, sum, created_at,
+			COALESCE(trace_parent, ''), COALESCE(trace_state, '')
 		FROM outbox_event WHERE producer_id = $1 AND published_at IS NULL ORDER BY sequence LIMIT $2`, producer, limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: pending: %w", err)
@@ -640,7 +670,7 @@ func pending(ctx context.Context, pool *pgxpool.Pool, producer string, limit int
 	for rows.Next() {
 		e := sumevent.Event{Version: sumevent.SchemaVersion, ProducerID: producer}
 		var seq int64
-		if err := rows.Scan(&seq, &e.RequestID, &e.Num1, &e.Num2, &e.Sum, &e.AcceptedAt); err != nil {
+		if err := rows.Scan(&seq, &e.RequestID, &e.Num1, &e.Num2, &e.Sum, &e.AcceptedAt, &e.TraceParent, &e.TraceState); err != nil {
 			return nil, fmt.Errorf("outbox: pending: %w", err)
 		}
 		e.Sequence = uint64(seq)

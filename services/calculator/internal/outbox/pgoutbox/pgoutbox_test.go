@@ -107,6 +107,7 @@ func TestPostgresOutbox(t *testing.T) {
 	t.Run("Kill9LosesNoAcknowledgedAppend", func(t *testing.T) { testKill9(t, pg.NewDatabase(t)) })
 	t.Run("OrphanBacklogIsAdopted", func(t *testing.T) { testAdoption(t, pg.NewDatabase(t)) })
 	t.Run("NotReadyWhileCommitsFail", func(t *testing.T) { testNotReadyWhileCommitsFail(t, pg.NewDatabase(t)) })
+	t.Run("TraceContextStoredAndOldSchemaMigrated", func(t *testing.T) { testTraceContext(t, pg.NewDatabase(t)) })
 }
 
 // testNotReadyWhileCommitsFail: the server refuses every commit of the
