@@ -19,7 +19,7 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 		service.OpsSet,
 		wire.FieldsOf(new(Config), "Ops"),
 		kafka.NewTopicMetrics,
-		ProvideReplica, ProvideLedger, ProvideState, ProvidePublisher, ProvideChecks, ProvideConsumer, ProvideHandler, NewApp,
+		ProvideReplica, ProvideLedger, ProvideState, ProvidePublisher, ProvideChecks, ProvideConsumer, ProvideHandler, ProvidePublicServer, NewApp,
 	)
 	return nil, nil, nil
 }
