@@ -2,13 +2,16 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"google.golang.org/grpc/codes"
@@ -52,8 +55,8 @@ func TestLimitsHoldAgainstAbusiveClients(t *testing.T) {
 		}
 		idle = append(idle, c)
 	}
-	if n := scrape(t, totals.URL, "http_connections_open"); n < 2000 {
-		t.Fatalf("http_connections_open %v with 2,000 idle connections", n)
+	if n := scrape(t, totals.OpsURL, "http_connections_open", "listener", "public"); n < 2000 {
+		t.Fatalf("http_connections_open{listener=public} %v with 2,000 idle connections", n)
 	}
 	r, err := client.Add(ctx, &calculatorpb.AddRequest{Num1: 40, Num2: 2})
 	if err != nil {
@@ -121,7 +124,7 @@ func TestLimitsHoldAgainstAbusiveClients(t *testing.T) {
 		}()
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for scrape(t, totals.URL, "totals_waiters") < 2 {
+	for scrape(t, totals.OpsURL, "totals_waiters") < 2 {
 		if time.Now().After(deadline) {
 			t.Fatal("the two waiters are not waiting")
 		}
@@ -135,7 +138,7 @@ func TestLimitsHoldAgainstAbusiveClients(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("third waiter: %d Retry-After %q, want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
-	if n := scrape(t, totals.URL, "totals_waiters_rejected_total"); n != 1 {
+	if n := scrape(t, totals.OpsURL, "totals_waiters_rejected_total"); n != 1 {
 		t.Fatalf("totals_waiters_rejected_total %v, want 1", n)
 	}
 	if got := totals.Total(t); got.Int64() != 42 {
@@ -148,8 +151,9 @@ func TestLimitsHoldAgainstAbusiveClients(t *testing.T) {
 	}
 }
 
-// scrape reads one unlabelled metric from base's /metrics.
-func scrape(t *testing.T, base, name string) float64 {
+// scrape reads one metric from base's /metrics: the unlabelled one, or the
+// one with the label given as name, value.
+func scrape(t *testing.T, base, name string, label ...string) float64 {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -165,9 +169,83 @@ func scrape(t *testing.T, base, name string) float64 {
 	if !ok {
 		t.Fatalf("no metric %s", name)
 	}
-	m := mf.GetMetric()[0]
-	if m.GetCounter() != nil {
-		return m.GetCounter().GetValue()
+	for _, m := range mf.GetMetric() {
+		if len(label) == 2 && !slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool {
+			return l.GetName() == label[0] && l.GetValue() == label[1]
+		}) {
+			continue
+		}
+		if m.GetCounter() != nil {
+			return m.GetCounter().GetValue()
+		}
+		return m.GetGauge().GetValue()
 	}
-	return m.GetGauge().GetValue()
+	t.Fatalf("no metric %s%v", name, label)
+	return 0
+}
+
+// TestOpsEndpointsHaveTheirOwnAddress runs totals with its public and ops
+// addresses apart: /total and the probes on the public one, /metrics and
+// /stats on the ops one only; and public clients holding every public
+// connection the service allows leave /metrics answering on the ops port.
+func TestOpsEndpointsHaveTheirOwnAddress(t *testing.T) {
+	k := startKafka(t)
+	totals := testkit.StartTotals(t, k.Bootstrap(), "TOTALS_HTTP_MAX_CONNS=50", "TOTALS_HTTP_READ_HEADER_TIMEOUT=30s")
+	for _, c := range []struct {
+		base, path string
+		want       int
+	}{
+		{totals.URL, "/total", http.StatusOK},
+		{totals.URL, "/healthz", http.StatusOK},
+		{totals.URL, "/readyz", http.StatusOK},
+		{totals.URL, "/stats", http.StatusNotFound},
+		{totals.URL, "/metrics", http.StatusNotFound},
+		{totals.OpsURL, "/stats", http.StatusOK},
+		{totals.OpsURL, "/metrics", http.StatusOK},
+		{totals.OpsURL, "/healthz", http.StatusOK},
+		{totals.OpsURL, "/readyz", http.StatusOK},
+		{totals.OpsURL, "/total", http.StatusNotFound},
+	} {
+		// readyz waits for the consumer to join the group.
+		eventually(t, c.base+c.path, 60*time.Second, func() string {
+			if code, body := get(t, c.base+c.path); code != c.want {
+				return fmt.Sprintf("%d %.200q, want %d", code, body, c.want)
+			}
+			return ""
+		})
+	}
+	if n := scrape(t, totals.OpsURL, "http_requests_total", "listener", "public"); n < 1 {
+		t.Fatalf("http_requests_total{listener=public} %v: the public requests are not counted", n)
+	}
+
+	// 200 idle connections against a public bound of 50: 150 are refused
+	// on the public listener, none on the ops one, which keeps answering.
+	addr := strings.TrimPrefix(totals.URL, "http://")
+	for range 200 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	eventually(t, "the public flood refused", 10*time.Second, func() string {
+		if n := scrape(t, totals.OpsURL, "http_connections_refused_total", "listener", "public"); n < 150 {
+			return fmt.Sprintf("http_connections_refused_total{listener=public} %v, want 150", n)
+		}
+		return ""
+	})
+	// Negative control: the public port is full, a GET /total (on a new
+	// connection) is refused.
+	fresh := &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
+	if _, err := fresh.Get(totals.URL + "/total"); err == nil {
+		t.Fatal("GET /total answered while the public port held its maximum of idle connections")
+	}
+	for range 20 {
+		if code, body := get(t, totals.OpsURL+"/metrics"); code != http.StatusOK || !strings.Contains(body, "totals_events_applied_total") {
+			t.Fatalf("ops /metrics during the public flood: %d %.200q", code, body)
+		}
+	}
+	if n := scrape(t, totals.OpsURL, "http_connections_refused_total", "listener", "ops"); n != 0 {
+		t.Fatalf("http_connections_refused_total{listener=ops} %v during a public flood, want 0", n)
+	}
 }

@@ -216,10 +216,11 @@ func (c *Calculator) Client(t testing.TB) calculatorpb.CalculatorServiceClient {
 	return calculatorpb.NewCalculatorServiceClient(conn)
 }
 
-// Totals is a running totals process.
+// Totals is a running totals process: URL is its public address (GET /total), OpsURL its
+// ops address (/metrics, /stats).
 type Totals struct {
 	*Process
-	URL, DataDir string
+	URL, OpsURL, DataDir string
 }
 
 // StartTotals runs a totals service against brokers with its state in a
@@ -228,10 +229,10 @@ func StartTotals(t testing.TB, brokers string, env ...string) *Totals {
 	t.Helper()
 	bins := ServiceBinaries(t)
 	dir := t.TempDir()
-	addr := freeAddr(t)
-	tt := &Totals{URL: "http://" + addr, DataDir: filepath.Join(dir, "data")}
+	addr, ops := freeAddr(t), freeAddr(t)
+	tt := &Totals{URL: "http://" + addr, OpsURL: "http://" + ops, DataDir: filepath.Join(dir, "data")}
 	base := []string{
-		"TOTALS_HTTP_ADDR=" + addr, "TOTALS_DATA_DIR=" + tt.DataDir, "KAFKA_BROKERS=" + brokers,
+		"TOTALS_HTTP_ADDR=" + addr, "TOTALS_OPS_ADDR=" + ops, "TOTALS_DATA_DIR=" + tt.DataDir, "KAFKA_BROKERS=" + brokers,
 		"TOTALS_SHUTDOWN_TIMEOUT=5s",
 	}
 	tt.Process = newProcess(t, "totals", bins.Totals, dir, tt.URL+"/healthz", append(base, env...))
@@ -239,7 +240,9 @@ func StartTotals(t testing.TB, brokers string, env ...string) *Totals {
 }
 
 // API is the typed client of this service's REST API.
-func (tt *Totals) API() *totalsclient.Client { return totalsclient.New(tt.URL, nil) }
+func (tt *Totals) API() *totalsclient.Client {
+	return totalsclient.New(tt.URL, nil).WithOps(tt.OpsURL)
+}
 
 // Total reads GET /total.
 func (tt *Totals) Total(t testing.TB) *big.Int {
