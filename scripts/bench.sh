@@ -23,7 +23,7 @@ mode=()
 unset BENCH_QUICK BENCH_LONG
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in 9090 8081 8080 9092 9093; do
+for port in 9090 8081 8080 8083 9092 9093; do
   if port_open "${port}"; then
     log "port ${port} is in use: stop the running system first (make down); a bench starts its own"
     exit 1

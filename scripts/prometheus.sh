@@ -10,7 +10,7 @@
 # with these overrides (defaults are the ports of `make up`):
 #   PROM_LISTEN             127.0.0.1:9095
 #   PROM_CALCULATOR_TARGET  127.0.0.1:8081   (calculator /metrics, job "calculator")
-#   PROM_TOTALS_TARGET      127.0.0.1:8080   (totals /metrics, job "totals")
+#   PROM_TOTALS_TARGET      127.0.0.1:8083   (totals /metrics on its ops address, job "totals")
 #   PROM_ALERTMANAGER_TARGET 127.0.0.1:9096  (where alerts go: scripts/alertmanager.sh)
 #   PROM_RUN_DIR            .run/prometheus  (data, log, pid, rendered config)
 #   PROMETHEUS_BIN          prometheus       (Debian's package: scripts/install-tools.sh prometheus)
@@ -21,7 +21,7 @@ SRC="$ROOT/observability/prometheus"
 RUN="${PROM_RUN_DIR:-$ROOT/.run/prometheus}"
 LISTEN="${PROM_LISTEN:-127.0.0.1:9095}"
 CALC="${PROM_CALCULATOR_TARGET:-127.0.0.1:8081}"
-TOTALS="${PROM_TOTALS_TARGET:-127.0.0.1:8080}"
+TOTALS="${PROM_TOTALS_TARGET:-127.0.0.1:8083}"
 ALERTMANAGER="${PROM_ALERTMANAGER_TARGET:-127.0.0.1:9096}"
 BIN="${PROMETHEUS_BIN:-prometheus}"
 PIDFILE="$RUN/prometheus.pid"
@@ -38,7 +38,7 @@ render() {
   # The self-scrape, the two services and the Alertmanager; rule file copied beside the rendered config so the
   # relative rule_files path keeps working.
   sed -e "s|\"127.0.0.1:8081\"|\"$CALC\"|" \
-      -e "s|\"127.0.0.1:8080\"|\"$TOTALS\"|" \
+      -e "s|\"127.0.0.1:8083\"|\"$TOTALS\"|" \
       -e "s|\"127.0.0.1:9095\"|\"$LISTEN\"|" \
       -e "s|\"127.0.0.1:9096\"|\"$ALERTMANAGER\"|" \
       "$SRC/prometheus.yml" >"$CONF.tmp"

@@ -540,8 +540,9 @@ func checkDeployment(t reporter, objs []object, want expectation) {
 			if rp.HTTPGet == nil || rp.HTTPGet.Path != "/readyz" || portNumber(c, rp.HTTPGet.Port) != 8080 {
 				t.Errorf("totals readiness is not GET /readyz on 8080: %+v", rp.ProbeHandler)
 			}
-			if lp.HTTPGet == nil || lp.HTTPGet.Path != "/healthz" || portNumber(c, lp.HTTPGet.Port) != 8080 {
-				t.Errorf("totals liveness is not GET /healthz on 8080: %+v", lp.ProbeHandler)
+			// Liveness on the ops port: a flood of public clients does not restart the pod.
+			if lp.HTTPGet == nil || lp.HTTPGet.Path != "/healthz" || portNumber(c, lp.HTTPGet.Port) != 8083 {
+				t.Errorf("totals liveness is not GET /healthz on the ops port 8083: %+v", lp.ProbeHandler)
 			}
 		}
 
@@ -561,8 +562,8 @@ func checkDeployment(t reporter, objs []object, want expectation) {
 		}
 	}
 
-	// Client Services: calculator gRPC 9090 and ops 8081, totals REST 8080.
-	for svcName, ports := range map[string][]int32{"calculator": {9090, 8081}, "totals": {8080}} {
+	// Client Services: calculator gRPC 9090 and ops 8081, totals REST 8080 and ops 8083.
+	for svcName, ports := range map[string][]int32{"calculator": {9090, 8081}, "totals": {8080, 8083}} {
 		svc := services[svcName]
 		if svc == nil || svc.Spec.ClusterIP == corev1.ClusterIPNone {
 			t.Errorf("no ClusterIP Service %q", svcName)
@@ -605,7 +606,8 @@ func checkDeployment(t reporter, objs []object, want expectation) {
 				}
 			}
 		}
-		if want := map[string]int32{"calculator": 8081, "totals": 8080}; !mapsEqual(scraped, want) {
+		// Totals' /metrics is only on its ops port (404 on 8080).
+		if want := map[string]int32{"calculator": 8081, "totals": 8083}; !mapsEqual(scraped, want) {
 			t.Errorf("ServiceMonitor %s scrapes %v, want %v", sm.Name, scraped, want)
 		}
 		if sm.Spec.JobLabel != "app.kubernetes.io/name" {

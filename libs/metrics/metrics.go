@@ -44,12 +44,13 @@ func NewGRPCServerMetrics(reg prometheus.Registerer) *grpcprom.ServerMetrics {
 }
 
 // HTTPMetrics records http_requests_total and http_request_duration_seconds
-// labelled by route template (not raw path, which would explode cardinality),
-// with promhttp's instrumentation for the method and status code.
+// labelled by route template (not raw path, which would explode cardinality)
+// and by listener (a service may serve its public API and its ops endpoints
+// on separate addresses), with promhttp's instrumentation for the method and
+// status code.
 type HTTPMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	routes   sync.Map // *mux.Route -> its instrumented handler
 }
 
 // NewHTTPMetrics registers the REST metrics on reg.
@@ -57,36 +58,39 @@ func NewHTTPMetrics(reg prometheus.Registerer) *HTTPMetrics {
 	f := promauto.With(reg)
 	return &HTTPMetrics{
 		requests: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "http_requests_total", Help: "HTTP requests by route template, method and status code.",
-		}, []string{"route", "method", "code"}),
+			Name: "http_requests_total", Help: "HTTP requests by listener, route template, method and status code.",
+		}, []string{"listener", "route", "method", "code"}),
 		duration: f.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "http_request_duration_seconds", Help: "HTTP request latency by route template and method.",
+			Name: "http_request_duration_seconds", Help: "HTTP request latency by listener, route template and method.",
 			Buckets: LatencyBuckets,
-		}, []string{"route", "method"}),
+		}, []string{"listener", "route", "method"}),
 	}
 }
 
-// Middleware instruments a gorilla/mux router (use with router.Use), by the
-// template of the route that matched. mux calls it on every request, so the
-// instrumented handler is made once per route and reused: a route always
-// serves one handler.
-func (m *HTTPMetrics) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cr := mux.CurrentRoute(r)
-		if cr == nil {
-			m.instrument("unmatched", next).ServeHTTP(w, r)
-			return
-		}
-		h, ok := m.routes.Load(cr)
-		if !ok {
-			route := "unmatched"
-			if tpl, err := cr.GetPathTemplate(); err == nil {
-				route = tpl
+// Middleware instruments a gorilla/mux router serving listener (use with
+// router.Use), by the template of the route that matched. mux calls it on
+// every request, so the instrumented handler is made once per route and
+// reused: a route always serves one handler.
+func (m *HTTPMetrics) Middleware(listener string) mux.MiddlewareFunc {
+	var routes sync.Map // *mux.Route -> its instrumented handler
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			cr := mux.CurrentRoute(r)
+			if cr == nil {
+				m.instrument(listener, "unmatched", next).ServeHTTP(w, r)
+				return
 			}
-			h, _ = m.routes.LoadOrStore(cr, m.instrument(route, next))
-		}
-		h.(http.Handler).ServeHTTP(w, r)
-	})
+			h, ok := routes.Load(cr)
+			if !ok {
+				route := "unmatched"
+				if tpl, err := cr.GetPathTemplate(); err == nil {
+					route = tpl
+				}
+				h, _ = routes.LoadOrStore(cr, m.instrument(listener, route, next))
+			}
+			h.(http.Handler).ServeHTTP(w, r)
+		})
+	}
 }
 
 // instrument wraps next with the route's metrics. The labels are those of
@@ -95,16 +99,17 @@ func (m *HTTPMetrics) Middleware(next http.Handler) http.Handler {
 // each (method, code) pair's series are looked up once and kept: promhttp
 // builds two label maps per request and hashes them, the largest cost of a
 // GET /total after the router's.
-func (m *HTTPMetrics) instrument(route string, next http.Handler) http.Handler {
-	return &routeMetrics{route: route, m: m, next: next}
+func (m *HTTPMetrics) instrument(listener, route string, next http.Handler) http.Handler {
+	return &routeMetrics{listener: listener, route: route, m: m, next: next}
 }
 
 type routeMetrics struct {
-	route  string
-	m      *HTTPMetrics
-	next   http.Handler
-	mu     sync.Mutex                             // serialises additions to series
-	series atomic.Pointer[map[uint32]routeSeries] // copy on write: read without a lock
+	listener string
+	route    string
+	m        *HTTPMetrics
+	next     http.Handler
+	mu       sync.Mutex                             // serialises additions to series
+	series   atomic.Pointer[map[uint32]routeSeries] // copy on write: read without a lock
 }
 
 type routeSeries struct {
@@ -140,8 +145,8 @@ func (h *routeMetrics) lookup(method, code int) routeSeries {
 		}
 	}
 	s := routeSeries{
-		requests: h.m.requests.WithLabelValues(h.route, methods[method], strconv.Itoa(code)),
-		duration: h.m.duration.WithLabelValues(h.route, methods[method]),
+		requests: h.m.requests.WithLabelValues(h.listener, h.route, methods[method], strconv.Itoa(code)),
+		duration: h.m.duration.WithLabelValues(h.listener, h.route, methods[method]),
 	}
 	next := make(map[uint32]routeSeries, 1)
 	if old != nil {

@@ -14,13 +14,24 @@ func TestHTTPMetricsLabelByRouteTemplate(t *testing.T) {
 	reg := NewRegistry()
 	m := NewHTTPMetrics(reg)
 	r := mux.NewRouter()
-	r.Use(m.Middleware)
+	r.Use(m.Middleware("public"))
 	r.HandleFunc("/items/{id}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
 	for _, p := range []string{"/items/1", "/items/2"} {
 		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, p, nil))
 	}
-	if got := testutil.ToFloat64(m.requests.WithLabelValues("/items/{id}", "get", "418")); got != 2 {
-		t.Fatalf("http_requests_total{route=/items/{id}} = %v, want 2", got)
+	if got := testutil.ToFloat64(m.requests.WithLabelValues("public", "/items/{id}", "get", "418")); got != 2 {
+		t.Fatalf("http_requests_total{listener=public,route=/items/{id}} = %v, want 2", got)
+	}
+	// A second router (another listener) on the same metrics counts apart.
+	ops := mux.NewRouter()
+	ops.Use(m.Middleware("ops"))
+	ops.HandleFunc("/items/{id}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	ops.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/items/3", nil))
+	if got := testutil.ToFloat64(m.requests.WithLabelValues("ops", "/items/{id}", "get", "418")); got != 1 {
+		t.Fatalf("http_requests_total{listener=ops,route=/items/{id}} = %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(m.requests.WithLabelValues("public", "/items/{id}", "get", "418")); got != 2 {
+		t.Fatalf("http_requests_total{listener=public} = %v after an ops request, want 2", got)
 	}
 	rec := httptest.NewRecorder()
 	Handler(reg).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
@@ -36,7 +47,7 @@ func TestHTTPMetricsLabelByRouteTemplate(t *testing.T) {
 func TestHTTPMetricsCodeAndMethodLabels(t *testing.T) {
 	m := NewHTTPMetrics(NewRegistry())
 	r := mux.NewRouter()
-	r.Use(m.Middleware)
+	r.Use(m.Middleware("public"))
 	r.HandleFunc("/total", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("1\n")) })
 	r.HandleFunc("/busy", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -55,7 +66,7 @@ func TestHTTPMetricsCodeAndMethodLabels(t *testing.T) {
 	}{
 		{"/total", "get", "200", 1}, {"/total", "head", "200", 1}, {"/total", "unknown", "200", 1}, {"/busy", "get", "503", 2},
 	} {
-		if got := testutil.ToFloat64(m.requests.WithLabelValues(c.route, c.method, c.code)); got != c.want {
+		if got := testutil.ToFloat64(m.requests.WithLabelValues("public", c.route, c.method, c.code)); got != c.want {
 			t.Errorf("http_requests_total{route=%s,method=%s,code=%s} = %v, want %v", c.route, c.method, c.code, got, c.want)
 		}
 	}
@@ -71,7 +82,7 @@ func TestHTTPMetricsCodeAndMethodLabels(t *testing.T) {
 // (GET /total goes through it). Run: go test -run=NONE -bench=Middleware ./libs/metrics
 func BenchmarkMiddleware(b *testing.B) {
 	r := mux.NewRouter()
-	r.Use(NewHTTPMetrics(NewRegistry()).Middleware)
+	r.Use(NewHTTPMetrics(NewRegistry()).Middleware("public"))
 	r.HandleFunc("/total", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	req := httptest.NewRequest(http.MethodGet, "/total", nil)
 	b.ReportAllocs()

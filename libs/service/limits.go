@@ -37,15 +37,21 @@ type ConnLimit struct {
 // are counted in <prefix>_connections_refused_total and the open ones in
 // <prefix>_connections_open.
 func NewConnLimit(max int, reg prometheus.Registerer, prefix string) *ConnLimit {
+	return newConnLimit(max, reg, prefix, nil)
+}
+
+// newConnLimit is NewConnLimit with labels on its metrics (one limit per
+// listener of a service).
+func newConnLimit(max int, reg prometheus.Registerer, prefix string, labels prometheus.Labels) *ConnLimit {
 	if max <= 0 {
 		max = DefaultMaxConns()
 	}
 	l := &ConnLimit{max: int64(max), refused: prometheus.NewCounter(prometheus.CounterOpts{
-		Name: prefix + "_connections_refused_total",
+		Name: prefix + "_connections_refused_total", ConstLabels: labels,
 		Help: "Connections closed on arrival because the server had its maximum open.",
 	})}
 	open := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: prefix + "_connections_open", Help: "Connections open on the server.",
+		Name: prefix + "_connections_open", Help: "Connections open on the server.", ConstLabels: labels,
 	}, func() float64 { return float64(l.open.Load()) })
 	reg.MustRegister(l.refused, open)
 	return l

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,11 +30,16 @@ type App interface {
 
 // Ops are the operational settings every service has.
 type Ops struct {
-	// HTTPAddr serves /metrics, /healthz and /readyz (and totals' REST API).
-	HTTPAddr        string
+	// HTTPAddr serves /metrics, /healthz and /readyz, unless OpsAddr is
+	// set: then it serves the service's public API (and /healthz, /readyz).
+	HTTPAddr string
+	// OpsAddr, when set, is the ops endpoints' own address (/metrics,
+	// /healthz, /readyz, pprof and the service's operational routes), so
+	// that public clients neither reach them nor take their connections.
+	OpsAddr         string
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
-	// PProf serves net/http/pprof under /debug/pprof/ on HTTPAddr (off by
+	// PProf serves net/http/pprof under /debug/pprof/ on the ops address (off by
 	// default: profiles reveal internals and cost CPU while taken).
 	PProf bool
 	// HTTP bounds what one client can hold of the HTTP server.
@@ -50,7 +56,7 @@ type HTTPLimits struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
-	MaxConns          int // 0: DefaultMaxConns()
+	MaxConns          int // per listener; 0: DefaultMaxConns() shared by the listeners
 }
 
 // Flags defines the settings on s: -http-addr ($PREFIX_HTTP_ADDR),
@@ -59,7 +65,7 @@ type HTTPLimits struct {
 func (o *Ops) Flags(s *config.Set, prefix, httpAddr, httpUsage string) {
 	s.StringVar(&o.HTTPAddr, "http-addr", prefix+"_HTTP_ADDR", httpAddr, httpUsage)
 	s.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", prefix+"_SHUTDOWN_TIMEOUT", 15*time.Second, "grace period on SIGTERM")
-	s.BoolVar(&o.PProf, "pprof", prefix+"_PPROF", false, "serve net/http/pprof under /debug/pprof/ on the HTTP address")
+	s.BoolVar(&o.PProf, "pprof", prefix+"_PPROF", false, "serve net/http/pprof under /debug/pprof/ on the ops HTTP address")
 	o.LogLevel = slog.LevelInfo
 	s.TextVar(&o.LogLevel, "log-level", "LOG_LEVEL", "debug, info, warn or error")
 	h := &o.HTTP
@@ -68,11 +74,41 @@ func (o *Ops) Flags(s *config.Set, prefix, httpAddr, httpUsage string) {
 	s.DurationVar(&h.WriteTimeout, "http-write-timeout", prefix+"_HTTP_WRITE_TIMEOUT", 40*time.Second, "time from a request's headers to the end of its answer (above the longest wait the API allows)")
 	s.DurationVar(&h.IdleTimeout, "http-idle-timeout", prefix+"_HTTP_IDLE_TIMEOUT", 60*time.Second, "how long an idle keep-alive connection is kept")
 	s.IntVar(&h.MaxHeaderBytes, "http-max-header-bytes", prefix+"_HTTP_MAX_HEADER_BYTES", 16<<10, "largest request header accepted (431 beyond)")
-	s.IntVar(&h.MaxConns, "http-max-conns", prefix+"_HTTP_MAX_CONNS", 0, "open HTTP connections at most; more are closed at once and counted (0: min(4096, file-descriptor limit / 2))")
+	s.IntVar(&h.MaxConns, "http-max-conns", prefix+"_HTTP_MAX_CONNS", 0, "open HTTP connections at most on each listener; more are closed at once and counted (0: min(4096, file-descriptor limit / 2), split between the listeners)")
+}
+
+// OpsAddrFlag defines -ops-addr ($PREFIX_OPS_ADDR): the ops endpoints on
+// an address of their own, apart from -http-addr.
+func (o *Ops) OpsAddrFlag(s *config.Set, prefix, addr, usage string) {
+	s.StringVar(&o.OpsAddr, "ops-addr", prefix+"_OPS_ADDR", addr, usage)
+}
+
+// OpsListenAddr is where the ops endpoints are served: OpsAddr, or
+// HTTPAddr when the service has no separate ops address.
+func (o Ops) OpsListenAddr() string {
+	if o.OpsAddr != "" {
+		return o.OpsAddr
+	}
+	return o.HTTPAddr
+}
+
+// maxConns is each HTTP listener's connection bound: HTTP.MaxConns, or
+// DefaultMaxConns shared by the listeners (two with an ops address).
+func (o Ops) maxConns() int {
+	switch {
+	case o.HTTP.MaxConns > 0:
+		return o.HTTP.MaxConns
+	case o.OpsAddr != "":
+		return max(1, DefaultMaxConns()/2)
+	}
+	return DefaultMaxConns()
 }
 
 // Validate reports a setting that cannot work.
 func (o Ops) Validate() error {
+	if o.OpsAddr != "" && sameListenAddr(o.OpsAddr, o.HTTPAddr) {
+		return fmt.Errorf("ops address %q and HTTP address %q are the same port: the ops endpoints need their own", o.OpsAddr, o.HTTPAddr)
+	}
 	h := o.HTTP
 	for name, d := range map[string]time.Duration{"read header": h.ReadHeaderTimeout, "read": h.ReadTimeout, "write": h.WriteTimeout, "idle": h.IdleTimeout} {
 		if d <= 0 {
@@ -86,6 +122,22 @@ func (o Ops) Validate() error {
 		return fmt.Errorf("HTTP max conns %d must not be negative", h.MaxConns)
 	}
 	return nil
+}
+
+// sameListenAddr reports whether listening on a and on b would take the
+// same port: equal non-zero ports on the same host or on a wildcard one
+// (":8080" and "127.0.0.1:8080" collide). Port 0 picks a free port each time.
+func sameListenAddr(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	if pa != pb || pa == "0" {
+		return false
+	}
+	wildcard := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || wildcard(ha) || wildcard(hb)
 }
 
 // NewLogger returns a JSON logger to stderr tagged with the service name,

@@ -39,7 +39,8 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	ops := cfg.Ops
 	checks := ProvideChecks(ctx, cfg, backend)
 	checker := service.NewChecker(checks, registry)
-	router := service.NewOpsRouter(registry, checker)
+	httpMetrics := metrics.NewHTTPMetrics(registry)
+	router := service.NewOpsRouter(registry, checker, httpMetrics)
 	server := service.NewHTTPServer(ops, router, registry)
 	topicMetrics := kafka.NewTopicMetrics(registry)
 	app := NewApp(cfg, log, backend, relayRelay, adoption, grpc, server, tls, checker, topicMetrics)

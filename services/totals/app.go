@@ -17,6 +17,7 @@ import (
 	"github.com/distsum/distsum/libs/health"
 	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/libs/lifecycle"
+	"github.com/distsum/distsum/libs/metrics"
 	"github.com/distsum/distsum/libs/retry"
 	"github.com/distsum/distsum/libs/service"
 	"github.com/distsum/distsum/services/totals/internal/api"
@@ -35,8 +36,9 @@ type App struct {
 	log      *slog.Logger
 	ledger   *ledger.Ledger
 	consumer *consumer.Consumer
-	http     *http.Server
-	tls      *service.TLS // nil: plaintext
+	ops      *http.Server         // /metrics, /stats, /healthz, /readyz, pprof
+	public   service.PublicServer // GET /total, /healthz, /readyz
+	tls      *service.TLS         // nil: plaintext
 	topic    *kafka.TopicMetrics
 }
 
@@ -93,16 +95,27 @@ func ProvideChecks(ctx context.Context, cfg Config, st *state.Store, c *consumer
 	}}
 }
 
-// ProvideHandler mounts the REST API on the ops router (one port serves
-// both); no total is served while the consumer says it may not be.
-func ProvideHandler(cfg Config, r *mux.Router, l *ledger.Ledger, c *consumer.Consumer, reg prometheus.Registerer) http.Handler {
-	api.Routes(r, l, c.Serving, api.Limits{MaxWaiters: cfg.MaxWaiters, Registerer: reg})
+// ProvideHandler mounts /stats on the ops router: per-producer marks and
+// offsets are operational, off the public address.
+func ProvideHandler(r *mux.Router, l *ledger.Ledger) http.Handler {
+	api.OpsRoutes(r, l)
 	return r
 }
 
+// ProvidePublicServer serves the REST API on the public address, with
+// /healthz and /readyz for the load balancers that probe it; no total is
+// served while the consumer says it may not be.
+func ProvidePublicServer(cfg Config, l *ledger.Ledger, c *consumer.Consumer, checker *health.Checker, m *metrics.HTTPMetrics, reg prometheus.Registerer) service.PublicServer {
+	r := mux.NewRouter()
+	r.Use(m.Middleware(service.PublicListener))
+	service.HealthRoutes(r, checker)
+	api.Routes(r, l, c.Serving, api.Limits{MaxWaiters: cfg.MaxWaiters, Registerer: reg})
+	return service.NewPublicServer(cfg.Ops, r, reg)
+}
+
 // NewApp assembles the application.
-func NewApp(cfg Config, r Replica, log *slog.Logger, l *ledger.Ledger, st *state.Store, cp *checkpoint.Publisher, c *consumer.Consumer, srv *http.Server, tl *service.TLS, topic *kafka.TopicMetrics) *App {
-	return &App{cfg: cfg, replica: r, log: log, ledger: l, state: st, cp: cp, consumer: c, http: srv, tls: tl, topic: topic}
+func NewApp(cfg Config, r Replica, log *slog.Logger, l *ledger.Ledger, st *state.Store, cp *checkpoint.Publisher, c *consumer.Consumer, ops *http.Server, public service.PublicServer, tl *service.TLS, topic *kafka.TopicMetrics) *App {
+	return &App{cfg: cfg, replica: r, log: log, ledger: l, state: st, cp: cp, consumer: c, ops: ops, public: public, tls: tl, topic: topic}
 }
 
 // setUpCheckpoints creates the checkpoint topic (compacted, replicated as
@@ -138,14 +151,22 @@ func (a *App) setUpCheckpoints(ctx context.Context) error {
 }
 
 // Run serves until ctx ends, then stops consuming and saves the state, then
-// stops the HTTP server.
+// stops the HTTP servers.
 func (a *App) Run(ctx context.Context) error {
-	lis, err := net.Listen("tcp", a.cfg.Ops.HTTPAddr)
+	lis, err := net.Listen("tcp", a.public.Addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("public HTTP address: %w", err)
 	}
-	// The REST API is public: with a client CA, clients need a certificate.
+	opsLis, err := net.Listen("tcp", a.ops.Addr)
+	if err != nil {
+		lis.Close()
+		return fmt.Errorf("ops HTTP address: %w", err)
+	}
+	// The REST API is public: with a client CA, clients need a certificate;
+	// the ops listener serves the certificate but asks for none (probes and
+	// Prometheus cannot always present one).
 	lis = a.tls.Listener(lis, true)
+	opsLis = a.tls.Listener(opsLis, false)
 	if a.cp != nil && a.state.Fresh() {
 		// Set before the HTTP server answers: an empty ledger's total is partial.
 		a.consumer.Restoring(errors.New("restoring the state from a checkpoint"))
@@ -168,8 +189,9 @@ func (a *App) Run(ctx context.Context) error {
 		}
 		return a.consumer.Run(ctx)
 	})
-	g.HTTP(a.http, lis)
-	a.log.Info("totals started", "http", lis.Addr().String(), "tls", a.tls != nil, "mtls", a.cfg.TLS.ClientCAFile != "", "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic, "replica", a.replica.ID, "group", a.replica.GroupID)
+	g.HTTP(a.public.Server, lis)
+	g.HTTP(a.ops, opsLis)
+	a.log.Info("totals started", "http", lis.Addr().String(), "ops", opsLis.Addr().String(), "tls", a.tls != nil, "mtls", a.cfg.TLS.ClientCAFile != "", "brokers", a.cfg.Kafka.Brokers, "topic", a.cfg.Kafka.Topic, "replica", a.replica.ID, "group", a.replica.GroupID)
 	err = g.Run()
 	// The consumer saves on its way out; this save covers a consumer the
 	// group abandoned after its grace period.

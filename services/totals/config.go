@@ -55,7 +55,8 @@ var unsafeDedupeSetting func(s *config.Set, c *Config)
 func LoadConfig(args []string) (Config, error) {
 	var c Config
 	s := config.New("totals")
-	c.Ops.Flags(s, "TOTALS", ":8080", "HTTP listen address (REST, /metrics, /healthz, /readyz)")
+	c.Ops.Flags(s, "TOTALS", ":8080", "public HTTP listen address (GET /total, /healthz, /readyz)")
+	c.Ops.OpsAddrFlag(s, "TOTALS", ":8083", "ops HTTP listen address (/metrics, /stats, /healthz, /readyz, pprof); must differ from the public one")
 	c.TLS.Flags(s, "TOTALS")
 	c.Kafka.Flags(s)
 	s.StringVar(&c.DataDir, "data-dir", "TOTALS_DATA_DIR", "data/totals", "directory of the state file and the dead-letter file")

@@ -68,3 +68,17 @@ func TestTLSSettings(t *testing.T) {
 		t.Fatalf("a client CA without TLS: %v", err)
 	}
 }
+
+func TestOpsAddrIsItsOwn(t *testing.T) {
+	c, err := LoadConfig(nil)
+	if err != nil || c.Ops.HTTPAddr != ":8080" || c.Ops.OpsListenAddr() != ":8083" {
+		t.Fatalf("defaults: public %q ops %q %v", c.Ops.HTTPAddr, c.Ops.OpsListenAddr(), err)
+	}
+	t.Setenv("TOTALS_OPS_ADDR", "127.0.0.1:9100")
+	if c, err := LoadConfig(nil); err != nil || c.Ops.OpsListenAddr() != "127.0.0.1:9100" {
+		t.Fatalf("TOTALS_OPS_ADDR: %q %v", c.Ops.OpsListenAddr(), err)
+	}
+	if _, err := LoadConfig([]string{"-ops-addr", ":8080"}); err == nil || !strings.Contains(err.Error(), "same port") {
+		t.Fatalf("-ops-addr equal to the public address: %v, want an error", err)
+	}
+}

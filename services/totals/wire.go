@@ -20,7 +20,7 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 		wire.FieldsOf(new(Config), "Ops", "TLS"),
 		service.NewTLS,
 		kafka.NewTopicMetrics,
-		ProvideReplica, ProvideLedger, ProvideState, ProvidePublisher, ProvideChecks, ProvideConsumer, ProvideHandler, NewApp,
+		ProvideReplica, ProvideLedger, ProvideState, ProvidePublisher, ProvideChecks, ProvideConsumer, ProvideHandler, ProvidePublicServer, NewApp,
 	)
 	return nil, nil, nil
 }

@@ -34,16 +34,18 @@ func InitializeApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, fun
 	ops := cfg.Ops
 	checks := ProvideChecks(ctx, cfg, store, consumer)
 	checker := service.NewChecker(checks, registry)
-	router := service.NewOpsRouter(registry, checker)
-	handler := ProvideHandler(cfg, router, ledger, consumer, registry)
+	httpMetrics := metrics.NewHTTPMetrics(registry)
+	router := service.NewOpsRouter(registry, checker, httpMetrics)
+	handler := ProvideHandler(router, ledger)
 	server := service.NewHTTPServer(ops, handler, registry)
+	publicServer := ProvidePublicServer(cfg, ledger, consumer, checker, httpMetrics, registry)
 	tlsFiles := cfg.TLS
 	tls, err := service.NewTLS(tlsFiles, registry, log)
 	if err != nil {
 		return nil, nil, err
 	}
 	topicMetrics := kafka.NewTopicMetrics(registry)
-	app := NewApp(cfg, replica, log, ledger, store, publisher, consumer, server, tls, topicMetrics)
+	app := NewApp(cfg, replica, log, ledger, store, publisher, consumer, server, publicServer, tls, topicMetrics)
 	return app, func() {
 	}, nil
 }

@@ -103,7 +103,7 @@ func TestLocalStack(t *testing.T) {
 		t.Fatalf("Add(5, 10) = %d", resp.GetSum())
 	}
 
-	totals := totalsclient.New("http://"+s.addr("TOTALS_HTTP_PORT"), nil)
+	totals := totalsclient.New("http://"+s.addr("TOTALS_HTTP_PORT"), nil).WithOps("http://" + s.addr("TOTALS_OPS_PORT"))
 	wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
 	total, err := totals.AwaitCounted(wctx, resp.GetToken())
 	wcancel()
@@ -115,6 +115,9 @@ func TestLocalStack(t *testing.T) {
 	}
 	if total, err := totals.Total(ctx); err != nil || total.String() != "15" {
 		t.Fatalf("GET /total = %v, %v; want 15", total, err)
+	}
+	if st, err := totals.Stats(ctx); err != nil || st.Applied != 1 {
+		t.Fatalf("GET /stats on the ops port = %+v, %v; want 1 event applied", st, err)
 	}
 
 	s.waitTargetsUp(ctx, "calculator", "totals")
@@ -155,7 +158,7 @@ func newStack(t *testing.T) *stack {
 		"-f", filepath.Join(dir, "compose.yaml"), "-f", filepath.Join(dir, "compose.local.yaml"))
 	s.env = append(os.Environ(), "CALCULATOR_IMAGE="+calc, "TOTALS_IMAGE="+tot,
 		"KAFKA_IMAGE="+infra.DefaultKafkaImage, "BIND_ADDR=127.0.0.1")
-	for _, v := range []string{"KAFKA_PORT", "CALCULATOR_GRPC_PORT", "CALCULATOR_HTTP_PORT", "TOTALS_HTTP_PORT",
+	for _, v := range []string{"KAFKA_PORT", "CALCULATOR_GRPC_PORT", "CALCULATOR_HTTP_PORT", "TOTALS_HTTP_PORT", "TOTALS_OPS_PORT",
 		"PROMETHEUS_PORT", "ALERTMANAGER_PORT", "GRAFANA_PORT", "KAFKA_UI_PORT", "JAEGER_UI_PORT", "JAEGER_OTLP_HTTP_PORT"} {
 		s.ports[v] = testkit.FreePort(t)
 		s.env = append(s.env, fmt.Sprintf("%s=%d", v, s.ports[v]))

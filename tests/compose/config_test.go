@@ -23,6 +23,7 @@ type composeFile struct {
 		Image       string            `yaml:"image"`
 		Environment map[string]string `yaml:"environment"`
 		Volumes     []string          `yaml:"volumes"`
+		Ports       []string          `yaml:"ports"`
 		Healthcheck *struct {
 			Test []string `yaml:"test"`
 		} `yaml:"healthcheck"`
@@ -189,5 +190,39 @@ func TestComposeFilesAreValid(t *testing.T) {
 		if err != nil {
 			t.Errorf("docker-compose %v config: %v\n%s", files, err, out)
 		}
+	}
+}
+
+// Totals' ops endpoints (/metrics, /stats) are on their own address: compose publishes it and
+// Prometheus scrapes it, not the public port (where /metrics is 404).
+func TestPrometheusScrapesTotalsOnItsOpsAddress(t *testing.T) {
+	totals := loadCompose(t, "compose.yaml").Services["totals"]
+	ops, public := totals.Environment["TOTALS_OPS_ADDR"], totals.Environment["TOTALS_HTTP_ADDR"]
+	if ops == "" || ops == public {
+		t.Fatalf("TOTALS_OPS_ADDR %q, TOTALS_HTTP_ADDR %q: want an ops address of its own", ops, public)
+	}
+	port := strings.TrimPrefix(ops, ":")
+	if !slices.ContainsFunc(totals.Ports, func(p string) bool { return strings.HasSuffix(p, ":"+port) }) {
+		t.Errorf("totals ports %v do not publish the ops port %s", totals.Ports, port)
+	}
+	var prom struct {
+		ScrapeConfigs []struct {
+			JobName       string `yaml:"job_name"`
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	readYAML(t, filepath.Join(testkit.Root(t), "deploy", "compose", "prometheus", "prometheus.yml"), &prom)
+	var targets []string
+	for _, sc := range prom.ScrapeConfigs {
+		if sc.JobName == "totals" {
+			for _, s := range sc.StaticConfigs {
+				targets = append(targets, s.Targets...)
+			}
+		}
+	}
+	if !slices.Equal(targets, []string{"totals:" + port}) {
+		t.Errorf("Prometheus scrapes totals at %v, want [totals:%s]", targets, port)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/distsum/distsum/tests/e2e/infra"
-	"github.com/distsum/distsum/tests/testkit"
 )
 
 // The replicated scenarios run the promise on the production shape: a 3-node KRaft cluster
@@ -139,7 +138,7 @@ var rebuildReplica = fault{"kill -9 a totals replica and start it again with no 
 	// A new container of the same spec on a fresh volume: an empty data directory.
 	fresh := infra.StartService(t, s.net, old.Spec)
 	s.mu.Lock()
-	s.totals[i], s.views[i] = fresh, &testkit.Totals{URL: "http://" + fresh.HostAddr(8080)}
+	s.totals[i], s.views[i] = fresh, totalsView(fresh)
 	s.mu.Unlock()
 	// It refuses to serve a total (503) until it restored one.
 	started := time.Now()

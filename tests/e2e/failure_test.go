@@ -176,7 +176,7 @@ func startSystem(t *testing.T, o options) *system {
 	s.calc, s.client = s.calcs[0], s.clients[0]
 	for i := range o.topo.replicas {
 		env := map[string]string{
-			"TOTALS_HTTP_ADDR": ":8080", "TOTALS_DATA_DIR": "/data", "KAFKA_BROKERS": totalsBrokers,
+			"TOTALS_HTTP_ADDR": ":8080", "TOTALS_OPS_ADDR": ":8083", "TOTALS_DATA_DIR": "/data", "KAFKA_BROKERS": totalsBrokers,
 			"TOTALS_SHUTDOWN_TIMEOUT": "5s",
 		}
 		alias := "totals"
@@ -201,12 +201,18 @@ func startSystem(t *testing.T, o options) *system {
 		}
 		tt := infra.StartService(t, nw, infra.ServiceSpec{
 			Image: img, Alias: alias, DataDir: "/data", Env: env,
-			Ports: []int{8080}, ReadyPort: 8080, ReadyPath: "/healthz",
+			Ports: []int{8080, 8083}, ReadyPort: 8080, ReadyPath: "/healthz",
 		})
 		s.totals = append(s.totals, tt)
-		s.views = append(s.views, &testkit.Totals{URL: "http://" + tt.HostAddr(8080)})
+		s.views = append(s.views, totalsView(tt))
 	}
 	return s
+}
+
+// totalsView reads a totals container through its published ports: the public one (8080,
+// /total) and the ops one (8083, /stats and /metrics).
+func totalsView(tt *infra.Service) *testkit.Totals {
+	return &testkit.Totals{URL: "http://" + tt.HostAddr(8080), OpsURL: "http://" + tt.HostAddr(8083)}
 }
 
 // dialCalculator is a gRPC client of a calculator's published port (kept across restarts).

@@ -41,7 +41,7 @@ func TestAuditOfAHealthyAndADoubleCountingReplica(t *testing.T) {
 	calc := testkit.StartCalculator(t, brokers)
 	r1 := testkit.StartTotals(t, brokers)
 	r2 := testkit.StartTotals(t, brokers, "TOTALS_GROUP_ID=replica-2")
-	global := []string{"--kafka-brokers", brokers, "--kafka-topic", topic, "--calculator", calc.GRPCAddr, "--totals", r1.URL}
+	global := []string{"--kafka-brokers", brokers, "--kafka-topic", topic, "--calculator", calc.GRPCAddr, "--totals", r1.URL, "--totals-ops", r1.OpsURL}
 
 	// The client's own commands against the real services.
 	code, out := distsumctl(t, append(global, "add", "40", "2", "--request-id", "audit-first", "--json")...)
@@ -80,8 +80,8 @@ func TestAuditOfAHealthyAndADoubleCountingReplica(t *testing.T) {
 	republish(t, k, tok.ProducerID, 1, 2)
 	republish(t, k, tok.ProducerID, 5, 1)
 
-	replicas := r1.URL + "," + r2.URL
-	code, out = distsumctl(t, append(global, "audit", "--replicas", replicas, "--wait", "60s", "--json")...)
+	replicas := []string{"--replicas", r1.URL + "," + r2.URL, "--replicas-ops", r1.OpsURL + "," + r2.OpsURL}
+	code, out = distsumctl(t, append(append(global, "audit", "--wait", "60s", "--json"), replicas...)...)
 	var rep ctl.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || !rep.OK {
 		t.Fatalf("audit of healthy replicas: exit %d, %v", code, err)
@@ -100,7 +100,7 @@ func TestAuditOfAHealthyAndADoubleCountingReplica(t *testing.T) {
 	// setting), started after they are in the log.
 	unsafe := testkit.StartTotalsBinary(t, testkit.UnsafeTotalsBinary(t), brokers,
 		"TOTALS_UNSAFE_DISABLE_DEDUPE=true", "TOTALS_GROUP_ID=unsafe")
-	code, out = distsumctl(t, append(global, "audit", "--replicas", r1.URL+","+unsafe.URL, "--wait", "60s")...)
+	code, out = distsumctl(t, append(global, "audit", "--replicas", r1.URL+","+unsafe.URL, "--replicas-ops", r1.OpsURL+","+unsafe.OpsURL, "--wait", "60s")...)
 	if code != 1 {
 		t.Fatalf("audit with a double-counting replica: exit %d, want 1", code)
 	}
@@ -115,8 +115,8 @@ func TestAuditOfAHealthyAndADoubleCountingReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp := rep.Checkpoint
-	code, out = distsumctl(t, append(global, "audit", "--replicas", replicas, "--from-offsets", cp.FromOffsets,
-		"--base-total", cp.BaseTotal, "--base-hwm", cp.BaseHWM)...)
+	code, out = distsumctl(t, append(append(global, "audit", "--from-offsets", cp.FromOffsets,
+		"--base-total", cp.BaseTotal, "--base-hwm", cp.BaseHWM), replicas...)...)
 	if code != 0 || !strings.Contains(out, "records read") || !strings.Contains(out, "audit OK") {
 		t.Fatalf("audit from the checkpoint: exit %d", code)
 	}

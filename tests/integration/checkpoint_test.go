@@ -75,8 +75,8 @@ func TestNewReplicaRebuildsFromACheckpointAfterRetention(t *testing.T) {
 	a.WaitCounted(t, tokens[len(tokens)-1], 60*time.Second)
 	counted := time.Now()
 	eventually(t, "a checkpoint after the last Add was counted", 30*time.Second, func() string {
-		age := metric(t, a.URL, "totals_checkpoint_age_seconds")
-		if n := metric(t, a.URL, "totals_checkpoints_published_total"); n < 1 || age <= 0 || age >= time.Since(counted).Seconds() {
+		age := metric(t, a.OpsURL, "totals_checkpoint_age_seconds")
+		if n := metric(t, a.OpsURL, "totals_checkpoints_published_total"); n < 1 || age <= 0 || age >= time.Since(counted).Seconds() {
 			return fmt.Sprintf("published %v, age %v", n, age)
 		}
 		return ""
@@ -111,7 +111,7 @@ func TestNewReplicaRebuildsFromACheckpointAfterRetention(t *testing.T) {
 	}
 	bins := testkit.ServiceBinaries(t)
 	cmd := exec.Command(bins.Totals)
-	cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+k.Bootstrap(), "TOTALS_DATA_DIR="+b.DataDir, fmt.Sprintf("TOTALS_HTTP_ADDR=127.0.0.1:%d", testkit.FreePort(t)))
+	cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+k.Bootstrap(), "TOTALS_DATA_DIR="+b.DataDir, fmt.Sprintf("TOTALS_HTTP_ADDR=127.0.0.1:%d", testkit.FreePort(t)), "TOTALS_OPS_ADDR=127.0.0.1:0")
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "refusing to start") {
 		t.Fatalf("a corrupt state file did not stop the service: %v\n%s", err, out)
 	}
@@ -135,7 +135,7 @@ func TestNewReplicaRebuildsFromACheckpointAfterRetention(t *testing.T) {
 		if code != http.StatusServiceUnavailable || !strings.Contains(body, `"log"`) || !strings.Contains(body, "deleted before they were read") {
 			return fmt.Sprintf("readyz %d %s", code, body)
 		}
-		if v := metric(t, c.URL, "totals_records_deleted_unread_total"); v <= 0 {
+		if v := metric(t, c.OpsURL, "totals_records_deleted_unread_total"); v <= 0 {
 			return fmt.Sprintf("totals_records_deleted_unread_total %v", v)
 		}
 		return ""

@@ -48,7 +48,7 @@ func TestTwoCalculatorsUnderOneProducerIDAreReported(t *testing.T) {
 	deadLetter := filepath.Join(totals.DataDir, "deadletter.jsonl")
 	var parked []sumevent.Event
 	eventually(t, "totals counts one record per sequence and parks the other", 60*time.Second, func() string {
-		if v := metric(t, totals.URL, "totals_sequence_collisions_total"); v != n {
+		if v := metric(t, totals.OpsURL, "totals_sequence_collisions_total"); v != n {
 			return fmt.Sprintf("totals_sequence_collisions_total %v, want %d", v, n)
 		}
 		code, body := get(t, totals.URL+"/readyz")
@@ -83,10 +83,10 @@ func TestTwoCalculatorsUnderOneProducerIDAreReported(t *testing.T) {
 		t.Fatalf("total %s + parked %s = %s, want every written sum %s", total, parkedSum, got, written)
 	}
 	// Every collision was detected: none fell behind the window.
-	if v := metric(t, totals.URL, "totals_duplicates_unverified_total"); v != 0 {
+	if v := metric(t, totals.OpsURL, "totals_duplicates_unverified_total"); v != 0 {
 		t.Fatalf("totals_duplicates_unverified_total %v, want 0 (%d records, window 65536)", v, 2*n)
 	}
-	if v := metric(t, totals.URL, "totals_duplicates_skipped_total"); v != 0 {
+	if v := metric(t, totals.OpsURL, "totals_duplicates_skipped_total"); v != 0 {
 		t.Fatalf("totals_duplicates_skipped_total %v: a collision passed as a duplicate", v)
 	}
 	t.Logf("written %s = total %s + parked %s; %d collisions", written, total, parkedSum, n)

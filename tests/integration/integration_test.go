@@ -193,7 +193,7 @@ func TestCorruptStateStopsTotalsWithAClearError(t *testing.T) {
 	for name, bad := range map[string][]byte{"truncated": good[:len(good)/2], "empty": {}} {
 		os.WriteFile(statePath, bad, 0o644)
 		cmd := exec.Command(testkit.ServiceBinaries(t).Totals)
-		cmd.Env = append(os.Environ(), "TOTALS_DATA_DIR="+totals.DataDir, "TOTALS_HTTP_ADDR=127.0.0.1:0", "KAFKA_BROKERS="+k.Bootstrap())
+		cmd.Env = append(os.Environ(), "TOTALS_DATA_DIR="+totals.DataDir, "TOTALS_HTTP_ADDR=127.0.0.1:0", "TOTALS_OPS_ADDR=127.0.0.1:0", "KAFKA_BROKERS="+k.Bootstrap())
 		out, err := cmd.CombinedOutput()
 		if err == nil || !strings.Contains(string(out), statePath) {
 			t.Fatalf("%s state: totals exited with %v, output:\n%s\nwant a failure naming %s", name, err, out, statePath)

@@ -146,7 +146,7 @@ func runUntilExit(t *testing.T, bin, brokers string, env []string) string {
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Env = append(cmd.Env, "KAFKA_BROKERS="+brokers,
 		"CALCULATOR_GRPC_ADDR=127.0.0.1:0", "CALCULATOR_HTTP_ADDR=127.0.0.1:0", "CALCULATOR_DATA_DIR="+filepath.Join(dir, "calc"),
-		"TOTALS_HTTP_ADDR=127.0.0.1:0", "TOTALS_DATA_DIR="+filepath.Join(dir, "totals"))
+		"TOTALS_HTTP_ADDR=127.0.0.1:0", "TOTALS_OPS_ADDR=127.0.0.1:0", "TOTALS_DATA_DIR="+filepath.Join(dir, "totals"))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	began := time.Now()

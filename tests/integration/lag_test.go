@@ -64,9 +64,9 @@ func TestConsumerLagGrowsWhileStalled(t *testing.T) {
 		t.Fatal(err)
 	}
 	produce(20)
-	waitLag(t, totals.URL, "0", func(v float64) bool { return v >= 21 }, "the poison record and 20 records behind it")
+	waitLag(t, totals.OpsURL, "0", func(v float64) bool { return v >= 21 }, "the poison record and 20 records behind it")
 	produce(30)
-	lag := waitLag(t, totals.URL, "0", func(v float64) bool { return v >= 51 }, "30 more records during the stall")
+	lag := waitLag(t, totals.OpsURL, "0", func(v float64) bool { return v >= 51 }, "30 more records during the stall")
 	if got := totals.Total(t); got.Sign() != 0 {
 		t.Fatalf("total %s during the stall, want 0 (nothing behind the poison record may be applied)", got)
 	}
@@ -76,7 +76,7 @@ func TestConsumerLagGrowsWhileStalled(t *testing.T) {
 	if err := os.Remove(deadLetter); err != nil {
 		t.Fatal(err)
 	}
-	waitLag(t, totals.URL, "0", func(v float64) bool { return v == 0 }, "caught up after the stall")
+	waitLag(t, totals.OpsURL, "0", func(v float64) bool { return v == 0 }, "caught up after the stall")
 	deadline := time.Now().Add(30 * time.Second)
 	for got := totals.Total(t); got.Cmp(want) != 0; got = totals.Total(t) {
 		if time.Now().After(deadline) {

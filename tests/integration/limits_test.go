@@ -51,8 +51,8 @@ func TestLimitsHoldAgainstAbusiveClients(t *testing.T) {
 		}
 		idle = append(idle, c)
 	}
-	if n := scrape(t, totals.URL, "http_connections_open"); n < 2000 {
-		t.Fatalf("http_connections_open %v with 2,000 idle connections", n)
+	if n := scrape(t, totals.OpsURL, "http_connections_open", "listener", "public"); n < 2000 {
+		t.Fatalf("http_connections_open{listener=public} %v with 2,000 idle connections", n)
 	}
 	r, err := client.Add(ctx, &calculatorpb.AddRequest{Num1: 40, Num2: 2})
 	if err != nil {
@@ -120,7 +120,7 @@ func TestLimitsHoldAgainstAbusiveClients(t *testing.T) {
 		}()
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for scrape(t, totals.URL, "totals_waiters") < 2 {
+	for scrape(t, totals.OpsURL, "totals_waiters") < 2 {
 		if time.Now().After(deadline) {
 			t.Fatal("the two waiters are not waiting")
 		}
@@ -134,7 +134,7 @@ func TestLimitsHoldAgainstAbusiveClients(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("third waiter: %d Retry-After %q, want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
-	if n := scrape(t, totals.URL, "totals_waiters_rejected_total"); n != 1 {
+	if n := scrape(t, totals.OpsURL, "totals_waiters_rejected_total"); n != 1 {
 		t.Fatalf("totals_waiters_rejected_total %v, want 1", n)
 	}
 	if got := totals.Total(t); got.Int64() != 42 {
@@ -147,12 +147,13 @@ func TestLimitsHoldAgainstAbusiveClients(t *testing.T) {
 	}
 }
 
-// scrape reads one unlabelled metric from base's /metrics.
-func scrape(t *testing.T, base, name string) float64 {
+// scrape reads one metric from base's /metrics: the unlabelled one, or the
+// one with the label given as name, value.
+func scrape(t *testing.T, base, name string, label ...string) float64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	v, err := metricstest.Scrape(ctx, base+"/metrics", name)
+	v, err := metricstest.Scrape(ctx, base+"/metrics", name, label...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,10 +57,10 @@ func TestRecordsDeletedBeforeTheyWereReadAreReported(t *testing.T) {
 		if code != http.StatusServiceUnavailable || !strings.Contains(body, `"log"`) || !strings.Contains(body, wantDetail) {
 			return fmt.Sprintf("readyz %d %s", code, body)
 		}
-		if v := metric(t, totals.URL, "totals_missing_events"); v != 10 {
+		if v := metric(t, totals.OpsURL, "totals_missing_events"); v != 10 {
 			return fmt.Sprintf("totals_missing_events %v", v)
 		}
-		if v := metric(t, totals.URL, "totals_records_deleted_unread_total"); v != 10 {
+		if v := metric(t, totals.OpsURL, "totals_records_deleted_unread_total"); v != 10 {
 			return fmt.Sprintf("totals_records_deleted_unread_total %v", v)
 		}
 		return ""

@@ -98,7 +98,7 @@ func TestLostOutboxContinuesAfterTheLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		calc.Restart(t)
-		collided := metric(t, totals.URL, "totals_sequence_collisions_total")
+		collided := metric(t, totals.OpsURL, "totals_sequence_collisions_total")
 		second, sum2 := addN(t, calc.Client(t), m, 1000)
 		if seqs := sequences(t, second); seqs[0] != 1 {
 			t.Fatalf("unchecked calculator: first sequence after the lost outbox %d, want 1 (it numbers from 1 again)", seqs[0])
@@ -106,7 +106,7 @@ func TestLostOutboxContinuesAfterTheLog(t *testing.T) {
 		// Reused sequences with other content: totals parks them as
 		// collisions (not counted), it does not count them.
 		eventually(t, "totals sees the new events", 60*time.Second, func() string {
-			if c := metric(t, totals.URL, "totals_sequence_collisions_total"); c < collided+m {
+			if c := metric(t, totals.OpsURL, "totals_sequence_collisions_total"); c < collided+m {
 				return fmt.Sprintf("%v sequence collisions, want %v", c, collided+m)
 			}
 			return ""

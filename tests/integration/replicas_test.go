@@ -99,7 +99,7 @@ func TestReplicasOnDefaultSettingsServeTheWholeTotal(t *testing.T) {
 		if code, body := get(t, r.URL+"/readyz"); code != http.StatusOK {
 			t.Fatalf("%s: readyz %d %s", r.URL, code, body)
 		}
-		if v := metric(t, r.URL, "totals_partitions_unassigned"); v != 0 {
+		if v := metric(t, r.OpsURL, "totals_partitions_unassigned"); v != 0 {
 			t.Fatalf("%s: totals_partitions_unassigned = %v", r.URL, v)
 		}
 	}
@@ -129,7 +129,7 @@ func TestReplicasSharingAGroupServeNoPartialTotal(t *testing.T) {
 			if code != http.StatusServiceUnavailable || !strings.Contains(body, `"partitions"`) || !strings.Contains(body, "of 3: TOTALS_GROUP_ID shared") {
 				return fmt.Sprintf("readyz %d %s", code, body)
 			}
-			if v := metric(t, r.URL, "totals_partitions_unassigned"); v <= 0 {
+			if v := metric(t, r.OpsURL, "totals_partitions_unassigned"); v <= 0 {
 				return fmt.Sprintf("totals_partitions_unassigned %v", v)
 			}
 			return ""

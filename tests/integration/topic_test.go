@@ -54,7 +54,7 @@ func TestRecreatedTopicIsReadAgain(t *testing.T) {
 		if code, body := get(t, totals.URL+"/readyz"); code != http.StatusOK {
 			return fmt.Sprintf("readyz %d %s", code, body)
 		}
-		if v := metric(t, totals.URL, "totals_topic_rereading"); v != 0 {
+		if v := metric(t, totals.OpsURL, "totals_topic_rereading"); v != 0 {
 			return fmt.Sprintf("totals_topic_rereading %v", v)
 		}
 		return ""

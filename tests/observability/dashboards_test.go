@@ -53,7 +53,7 @@ var contractMetrics = map[string]kind{
 	"relay_publish_duration_seconds":      histogram,
 	"http_requests_total":                 counter, // both services
 	"http_request_duration_seconds":       histogram,
-	"totals_events_applied_total":         counter, // totals, job "totals", :8080/metrics
+	"totals_events_applied_total":         counter, // totals, job "totals", :8083/metrics (ops address)
 	"totals_duplicates_skipped_total":     counter,
 	"totals_malformed_records_total":      counter,
 	"totals_sequence_gaps_total":          counter,

@@ -303,11 +303,12 @@ func (c *Calculator) Client(t testing.TB) calculatorpb.CalculatorServiceClient {
 	return calculatorpb.NewCalculatorServiceClient(conn)
 }
 
-// Totals is a running totals process.
+// Totals is a running totals process: URL is its public address (GET /total), OpsURL its
+// ops address (/metrics, /stats).
 type Totals struct {
 	*Process
-	URL, DataDir string
-	hc           *http.Client
+	URL, OpsURL, DataDir string
+	hc                   *http.Client
 }
 
 // StartTotals runs a totals service against brokers with its state in a
@@ -335,10 +336,10 @@ func StartTotalsTLS(t testing.TB, brokers string, client *tls.Config, env ...str
 func startTotals(t testing.TB, bin, brokers string, client *tls.Config, env ...string) *Totals {
 	t.Helper()
 	dir := t.TempDir()
-	addr := freeAddr(t)
-	tt := &Totals{URL: scheme(client) + addr, DataDir: filepath.Join(dir, "data"), hc: httpClient(client)}
+	addr, ops := freeAddr(t), freeAddr(t)
+	tt := &Totals{URL: scheme(client) + addr, OpsURL: scheme(client) + ops, DataDir: filepath.Join(dir, "data"), hc: httpClient(client)}
 	base := []string{
-		"TOTALS_HTTP_ADDR=" + addr, "TOTALS_DATA_DIR=" + tt.DataDir, "KAFKA_BROKERS=" + brokers,
+		"TOTALS_HTTP_ADDR=" + addr, "TOTALS_OPS_ADDR=" + ops, "TOTALS_DATA_DIR=" + tt.DataDir, "KAFKA_BROKERS=" + brokers,
 		"TOTALS_SHUTDOWN_TIMEOUT=5s",
 	}
 	tt.Process = newProcess(t, "totals", bin, dir, tt.URL+"/healthz", tt.hc, append(base, env...))
@@ -346,7 +347,9 @@ func startTotals(t testing.TB, bin, brokers string, client *tls.Config, env ...s
 }
 
 // API is the typed client of this service's REST API.
-func (tt *Totals) API() *totalsclient.Client { return totalsclient.New(tt.URL, tt.hc) }
+func (tt *Totals) API() *totalsclient.Client {
+	return totalsclient.New(tt.URL, tt.hc).WithOps(tt.OpsURL)
+}
 
 // Total reads GET /total.
 func (tt *Totals) Total(t testing.TB) *big.Int {

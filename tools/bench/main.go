@@ -37,12 +37,12 @@ import (
 )
 
 type settings struct {
-	out, root                   string
-	quick, long, serveCeiling   bool
-	grpcAddr, totalsURL, opsURL string
-	calcPID, totalsPID          string
-	stateFile, outboxFile       string
-	kafkaScript                 string
+	out, root                                 string
+	quick, long, serveCeiling                 bool
+	grpcAddr, totalsURL, opsURL, totalsOpsURL string
+	calcPID, totalsPID                        string
+	stateFile, outboxFile                     string
+	kafkaScript                               string
 }
 
 // plan is how long each step runs in a mode.
@@ -87,6 +87,7 @@ func main() {
 	set.StringVar(&s.grpcAddr, "grpc-addr", "BENCH_GRPC_ADDR", "127.0.0.1:9090", "the calculator's gRPC address")
 	set.StringVar(&s.totalsURL, "totals-url", "BENCH_TOTALS_URL", "http://127.0.0.1:8080", "the totals service")
 	set.StringVar(&s.opsURL, "calculator-ops-url", "BENCH_CALCULATOR_OPS_URL", "http://127.0.0.1:8081", "the calculator's ops address (pprof)")
+	set.StringVar(&s.totalsOpsURL, "totals-ops-url", "BENCH_TOTALS_OPS_URL", "http://127.0.0.1:8083", "the totals service's ops address (/stats, /metrics, pprof)")
 	set.StringVar(&s.calcPID, "calculator-pid-file", "BENCH_CALCULATOR_PID_FILE", ".run/calculator.pid", "the calculator's pid file")
 	set.StringVar(&s.totalsPID, "totals-pid-file", "BENCH_TOTALS_PID_FILE", ".run/totals.pid", "the totals service's pid file")
 	set.StringVar(&s.stateFile, "state-file", "BENCH_STATE_FILE", ".run/data/totals/state", "the totals state file")
@@ -226,7 +227,7 @@ func bench(ctx context.Context, s settings) (*report.Results, error) {
 		return r, err
 	}
 	hc := &http.Client{Timeout: 40 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
-	totals := totalsclient.New(s.totalsURL, hc)
+	totals := totalsclient.New(s.totalsURL, hc).WithOps(s.totalsOpsURL)
 	if _, err := totals.Total(ctx); err != nil {
 		return r, fmt.Errorf("the totals service at %s does not answer: %w", s.totalsURL, err)
 	}
@@ -417,7 +418,7 @@ func saveMetrics(ctx context.Context, s settings, when string, fail func(string,
 		fail("metrics", err)
 		return
 	}
-	for name, base := range map[string]string{"calculator": s.opsURL, "totals": s.totalsURL} {
+	for name, base := range map[string]string{"calculator": s.opsURL, "totals": s.totalsOpsURL} {
 		if err := fetch(ctx, base+"/metrics", filepath.Join(dir, when+"-"+name+".txt"), 10*time.Second); err != nil {
 			fail("metrics", err)
 		}
@@ -445,7 +446,7 @@ func profile(ctx context.Context, s settings, p plan, calc *target, r *report.Re
 	secs := fmt.Sprint(p.profile)
 	cpu := []prof{
 		{"calculator CPU", s.opsURL + "/debug/pprof/profile?seconds=" + secs, "calculator.cpu.pb.gz"},
-		{"totals CPU", s.totalsURL + "/debug/pprof/profile?seconds=" + secs, "totals.cpu.pb.gz"},
+		{"totals CPU", s.totalsOpsURL + "/debug/pprof/profile?seconds=" + secs, "totals.cpu.pb.gz"},
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(cpu))
@@ -461,7 +462,7 @@ func profile(ctx context.Context, s settings, p plan, calc *target, r *report.Re
 	lwg.Wait()
 	allocs := []prof{
 		{"calculator allocations (since start, alloc_space)", s.opsURL + "/debug/pprof/allocs", "calculator.allocs.pb.gz"},
-		{"totals allocations (since start, alloc_space)", s.totalsURL + "/debug/pprof/allocs", "totals.allocs.pb.gz"},
+		{"totals allocations (since start, alloc_space)", s.totalsOpsURL + "/debug/pprof/allocs", "totals.allocs.pb.gz"},
 	}
 	for _, pr := range allocs {
 		errs = append(errs, fetch(ctx, pr.url, filepath.Join(s.out, "profiles", pr.file), 30*time.Second))

@@ -64,6 +64,7 @@ type Report struct {
 
 type auditOpts struct {
 	replicas    string
+	replicasOps string
 	wait        time.Duration
 	fromOffsets string
 	baseTotal   string
@@ -93,7 +94,8 @@ first sequences are gone (their high-water marks are checked, the total is not).
 prints a checkpoint; pass it back (--from-offsets, --base-total, --base-hwm) to audit only what
 came after.`,
 		Example: `  distsumctl audit
-  distsumctl audit --replicas http://10.0.0.5:8080,http://10.0.0.6:8080 --wait 1m
+  distsumctl audit --replicas http://10.0.0.5:8080,http://10.0.0.6:8080 \
+    --replicas-ops http://10.0.0.5:8083,http://10.0.0.6:8083 --wait 1m
   distsumctl audit --from-offsets 0:5123,1:4980,2:5011 --base-total 123456 --base-hwm calc-1:7000,calc-2:8114`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -102,6 +104,7 @@ came after.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.replicas, "replicas", env("TOTALS_REPLICAS", ""), "comma-separated totals replica URLs to check (default: --totals) (env TOTALS_REPLICAS)")
+	f.StringVar(&o.replicasOps, "replicas-ops", env("TOTALS_REPLICAS_OPS", ""), "their ops URLs (/stats), in the same order; needed with --replicas (env TOTALS_REPLICAS_OPS)")
 	f.DurationVar(&o.wait, "wait", 30*time.Second, "how long each replica may take to catch up with the log")
 	f.StringVar(&o.fromOffsets, "from-offsets", "", "checkpoint: start each listed partition at its offset (partition:offset,...); needs --base-total")
 	f.StringVar(&o.baseTotal, "base-total", "", "checkpoint: the total counted before --from-offsets")
@@ -165,6 +168,13 @@ func runAudit(ctx context.Context, g *globals, o auditOpts, replicasSet bool) er
 		}
 		urls = []string{g.totals}
 	}
+	ops := config.SplitList(o.replicasOps)
+	if len(urls) == 1 && len(ops) == 0 && !replicasSet {
+		ops = []string{g.totalsOps}
+	}
+	if len(ops) != len(urls) {
+		return usagef("--replicas-ops names %d ops URLs for %d replicas: give each replica's ops URL (/stats), in the same order", len(ops), len(urls))
+	}
 
 	tr, err := openTopic(brokers, g.topic)
 	if err != nil {
@@ -218,8 +228,8 @@ func runAudit(ctx context.Context, g *globals, o auditOpts, replicasSet bool) er
 	if len(rep.Problems) == 0 && !rep.Log.Partial {
 		rep.Checkpoint = checkpoint(l, rep.Log)
 	}
-	for _, u := range urls {
-		r := checkReplica(ctx, g, tr, l, rep.Log, base, u, o.wait)
+	for i, u := range urls {
+		r := checkReplica(ctx, g, tr, l, rep.Log, base, u, ops[i], o.wait)
 		rep.Replicas = append(rep.Replicas, r)
 		rep.OK = rep.OK && r.OK
 	}
@@ -238,9 +248,9 @@ func runAudit(ctx context.Context, g *globals, o auditOpts, replicasSet bool) er
 
 // checkReplica waits until the replica at url has caught up with what the audit read, then
 // compares its /stats with the recomputation over the records its offsets cover.
-func checkReplica(ctx context.Context, g *globals, tr *topicReader, l *Log, res0 *Result, base Base, url string, wait time.Duration) *ReplicaReport {
+func checkReplica(ctx context.Context, g *globals, tr *topicReader, l *Log, res0 *Result, base Base, url, opsURL string, wait time.Duration) *ReplicaReport {
 	r := &ReplicaReport{URL: url}
-	c := totalsclient.New(url, nil)
+	c := totalsclient.New(url, nil).WithOps(opsURL)
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 

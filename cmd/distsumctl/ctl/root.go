@@ -38,6 +38,7 @@ const (
 	ExitUsage    = 2 // bad arguments, flags or environment
 	defaultCalc  = "127.0.0.1:9090"
 	defaultTotal = "http://127.0.0.1:8080"
+	defaultOps   = "http://127.0.0.1:8083" // totals' ops address: /stats
 )
 
 // usageError is a mistake in the command line or environment (exit 2).
@@ -55,6 +56,7 @@ var errFailed = errors.New("failed")
 type globals struct {
 	calculator string
 	totals     string
+	totalsOps  string
 	brokers    string
 	topic      string
 	json       bool
@@ -115,6 +117,7 @@ Exit status: 0 ok, 1 failure or mismatch, 2 usage error.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.calculator, "calculator", env("CALCULATOR_ADDR", defaultCalc), "calculator gRPC address (env CALCULATOR_ADDR)")
 	pf.StringVar(&g.totals, "totals", env("TOTALS_URL", defaultTotal), "totals service URL (env TOTALS_URL)")
+	pf.StringVar(&g.totalsOps, "totals-ops", env("TOTALS_OPS_URL", defaultOps), "totals service's ops URL, where /stats is served (env TOTALS_OPS_URL)")
 	pf.StringVar(&g.brokers, "kafka-brokers", env("KAFKA_BROKERS", kafka.DefaultBrokers), "comma-separated Kafka brokers (env KAFKA_BROKERS)")
 	pf.StringVar(&g.topic, "kafka-topic", env("KAFKA_TOPIC", kafka.DefaultTopic), "topic of the sum events (env KAFKA_TOPIC)")
 	pf.BoolVar(&g.json, "json", false, "machine-readable JSON output")
@@ -281,9 +284,9 @@ func statsCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
 			defer cancel()
-			s, err := totalsclient.New(g.totals, nil).Stats(ctx)
+			s, err := totalsclient.New(g.totals, nil).WithOps(g.totalsOps).Stats(ctx)
 			if err != nil {
-				return fmt.Errorf("stats from %s: %w", g.totals, err)
+				return fmt.Errorf("stats from %s: %w", g.totalsOps, err)
 			}
 			return g.printJSON(s, !g.json)
 		},

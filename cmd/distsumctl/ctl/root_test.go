@@ -115,7 +115,7 @@ func TestTotalAndStats(t *testing.T) {
 	if code != ExitFailure || !strings.Contains(errOut, "calc-x:9 is not counted by") {
 		t.Fatalf("total --after, never counted: exit %d %q", code, errOut)
 	}
-	code, out, _ := run(t, "--totals", url, "stats")
+	code, out, _ := run(t, "--totals", url, "--totals-ops", url, "stats")
 	var st map[string]any
 	if err := json.Unmarshal([]byte(out), &st); code != ExitOK || err != nil || !strings.Contains(out, "\n  \"total\": -5,") {
 		t.Fatalf("stats: exit %d %q %v", code, out, err)

@@ -2,7 +2,7 @@
 //
 //	GET /total                        Total
 //	GET /total?after=TOKEN&timeout=D  WaitCounted (one wait), AwaitCounted (until counted)
-//	GET /stats                        Stats
+//	GET /stats (ops address)          Stats
 //
 // Errors of the service are returned as *StatusError carrying the HTTP status and the
 // {"error": ...} message; "not counted yet" (503 on a wait) is ErrNotCounted.
@@ -44,6 +44,7 @@ func (e *StatusError) Is(target error) bool {
 // Client talks to one totals service.
 type Client struct {
 	base string
+	ops  string // the ops address, for Stats
 	hc   *http.Client
 }
 
@@ -58,6 +59,14 @@ func New(baseURL string, hc *http.Client) *Client {
 		hc = &http.Client{Timeout: DefaultTimeout}
 	}
 	return &Client{base: strings.TrimRight(baseURL, "/"), hc: hc}
+}
+
+// WithOps returns a copy of the client that reads Stats from the service's ops address opsURL
+// (e.g. "http://127.0.0.1:8083", TOTALS_OPS_ADDR): /stats is not served on the public one.
+func (c *Client) WithOps(opsURL string) *Client {
+	cc := *c
+	cc.ops = strings.TrimRight(opsURL, "/")
+	return &cc
 }
 
 // BaseURL is the service address the client was made with (without a trailing slash).
@@ -125,10 +134,13 @@ type Stats struct {
 	Offsets    map[string]int64  `json:"offsets"`   // partition -> next offset to consume
 }
 
-// Stats reads GET /stats.
+// Stats reads GET /stats on the ops address (WithOps).
 func (c *Client) Stats(ctx context.Context) (Stats, error) {
 	var s Stats
-	body, err := c.get(ctx, "/stats")
+	if c.ops == "" {
+		return s, errors.New("totals: /stats is served on the ops address, and the client has none (WithOps)")
+	}
+	body, err := c.getFrom(ctx, c.ops, "/stats")
 	if err != nil {
 		return s, err
 	}
@@ -139,7 +151,11 @@ func (c *Client) Stats(ctx context.Context) (Stats, error) {
 }
 
 func (c *Client) get(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	return c.getFrom(ctx, c.base, path)
+}
+
+func (c *Client) getFrom(ctx context.Context, base, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 	if err != nil {
 		return nil, err
 	}

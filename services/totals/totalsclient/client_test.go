@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -128,7 +129,12 @@ func TestAwaitCountedEndsWithTheContext(t *testing.T) {
 
 func TestStats(t *testing.T) {
 	var counted atomic.Bool
-	c := New(fake(t, &counted, nil).URL, nil)
+	ops := fake(t, &counted, nil).URL
+	// /stats is read from the ops address, not the public one.
+	c := New("http://127.0.0.1:1", nil).WithOps(ops + "/")
+	if _, err := New(ops, nil).Stats(context.Background()); err == nil || !strings.Contains(err.Error(), "ops address") {
+		t.Fatalf("Stats without an ops address: %v", err)
+	}
 	s, err := c.Stats(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,12 @@
-// Package api serves the running total over REST.
+// Package api serves the running total over REST (Routes, on the public
+// address) and the ledger's counters to operators (OpsRoutes, on the ops
+// address).
 //
 //	GET /total                       the durable total as a bare JSON integer (0 before any event)
 //	GET /total?after=TOKEN&timeout=D wait up to D (default 2s, at most 30s) until the Add that
 //	                                 returned TOKEN is counted; 503 if it is not counted in time;
 //	                                 429 + Retry-After while Limits.MaxWaiters others wait
-//	GET /stats                       total, counters, per-producer high-water marks, offsets
+//	GET /stats (ops)                 total, counters, per-producer high-water marks, offsets
 //
 // While the replica may not serve a total (it reads only some partitions, or
 // restores its state), /total answers 503 with the reason instead of a
@@ -45,8 +47,8 @@ type Limits struct {
 	Registerer prometheus.Registerer // totals_waiters_rejected_total, totals_waiters; nil: not exported
 }
 
-// Routes registers the REST API on r. serving returns why no total may be
-// served (nil when it may); nil serving always serves.
+// Routes registers the public REST API (GET /total) on r. serving returns
+// why no total may be served (nil when it may); nil serving always serves.
 func Routes(r *mux.Router, l *ledger.Ledger, serving func() error, lim Limits) {
 	if serving == nil {
 		serving = func() error { return nil }
@@ -61,7 +63,18 @@ func Routes(r *mux.Router, l *ledger.Ledger, serving func() error, lim Limits) {
 		}, func() float64 { return float64(w.n.Load()) }))
 	}
 	r.HandleFunc("/total", total(l, serving, w)).Methods(http.MethodGet, http.MethodHead)
+	jsonErrors(r)
+}
+
+// OpsRoutes registers GET /stats on r, the ops router: per-producer marks
+// and offsets are for operators and the audit, not for public clients.
+func OpsRoutes(r *mux.Router, l *ledger.Ledger) {
 	r.HandleFunc("/stats", stats(l)).Methods(http.MethodGet)
+	jsonErrors(r)
+}
+
+// jsonErrors answers unknown paths (404) and wrong methods (405) in JSON.
+func jsonErrors(r *mux.Router) {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusNotFound, fmt.Sprintf("no route %s", r.URL.Path))
 	})

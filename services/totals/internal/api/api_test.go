@@ -24,6 +24,13 @@ func setup() (*ledger.Ledger, http.Handler) {
 	return l, r
 }
 
+func setupOps() (*ledger.Ledger, http.Handler) {
+	l := ledger.New("t", true)
+	r := mux.NewRouter()
+	OpsRoutes(r, l)
+	return l, r
+}
+
 func get(h http.Handler, method, path string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
@@ -95,7 +102,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestStats(t *testing.T) {
-	l, h := setup()
+	l, h := setupOps()
 	l.Apply(1, 4, sumevent.Event{ProducerID: "p", Sequence: 1, Num1: 2, Sum: 2})
 	l.Apply(1, 5, sumevent.Event{ProducerID: "p", Sequence: 1, Num1: 2, Sum: 2})
 	save(l)
@@ -111,6 +118,22 @@ func TestStats(t *testing.T) {
 	}
 	if s.Total != "2" || s.Duplicates != 1 || s.Producers["p"] != 1 || s.Offsets["1"] != 6 {
 		t.Fatalf("%+v", s)
+	}
+}
+
+// /stats is operational: the public routes do not serve it, and the ops
+// routes do not serve /total.
+func TestStatsIsOnlyOnTheOpsRoutes(t *testing.T) {
+	_, public := setup()
+	if rec := get(public, http.MethodGet, "/stats"); rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), `"error"`) {
+		t.Fatalf("public /stats: %d %q, want a JSON 404", rec.Code, rec.Body)
+	}
+	_, ops := setupOps()
+	if rec := get(ops, http.MethodGet, "/total"); rec.Code != http.StatusNotFound {
+		t.Fatalf("ops /total: %d, want 404", rec.Code)
+	}
+	if rec := get(ops, http.MethodPost, "/stats"); rec.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("ops POST /stats: %d, want 405", rec.Code)
 	}
 }
 

@@ -32,7 +32,7 @@ func BenchmarkGetTotal(b *testing.B) {
 	s, _ := l.Snapshot()
 	l.Durable(s)
 	r := mux.NewRouter()
-	r.Use(metrics.NewHTTPMetrics(prometheus.NewRegistry()).Middleware)
+	r.Use(metrics.NewHTTPMetrics(prometheus.NewRegistry()).Middleware("public"))
 	Routes(r, l, nil, Limits{})
 	req := httptest.NewRequest(http.MethodGet, "/total", nil)
 	b.ReportAllocs()
