@@ -81,11 +81,14 @@ format_storage() {
   fi
   local cluster_id
   # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding.
+  # One that starts with '-' would be read as an option (1 start in 64 failed
+  # with "argument --cluster-id/-t: expected one argument"): the form with '='
+  # takes any value.
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   log "formatting ${DATA_DIR} (cluster ${cluster_id})"
   java_cmd
   "${JAVA[@]}" -Dlog4j2.level=WARN kafka.tools.StorageTool format \
-    -t "${cluster_id}" -c "${PROPS}" --ignore-formatted >> "${LOG_FILE}" 2>&1 \
+    --cluster-id="${cluster_id}" -c "${PROPS}" --ignore-formatted >> "${LOG_FILE}" 2>&1 \
     || { log "format failed, see ${LOG_FILE}"; tail -n 20 "${LOG_FILE}" >&2; exit 1; }
 }
 
