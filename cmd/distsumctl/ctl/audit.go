@@ -250,7 +250,7 @@ func runAudit(ctx context.Context, g *globals, o auditOpts, replicasSet bool) er
 // compares its /stats with the recomputation over the records its offsets cover.
 func checkReplica(ctx context.Context, g *globals, tr *topicReader, l *Log, res0 *Result, base Base, url, opsURL string, wait time.Duration) *ReplicaReport {
 	r := &ReplicaReport{URL: url}
-	c := totalsclient.New(url, nil).WithOps(opsURL)
+	c := totalsclient.New(url, g.tls.httpClient()).WithOps(opsURL)
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 

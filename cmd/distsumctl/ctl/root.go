@@ -21,7 +21,6 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/distsum/distsum/libs/config"
@@ -62,6 +61,7 @@ type globals struct {
 	json       bool
 	timeout    time.Duration
 	logLevel   string
+	tls        tlsFlags
 	envErr     error
 	out        io.Writer
 	log        *slog.Logger
@@ -102,7 +102,7 @@ Exit status: 0 ok, 1 failure or mismatch, 2 usage error.`,
 			if g.timeout <= 0 {
 				return usagef("--timeout must be positive")
 			}
-			return nil
+			return g.tls.load()
 		},
 	}
 	root.SetArgs(args)
@@ -131,6 +131,10 @@ Exit status: 0 ok, 1 failure or mismatch, 2 usage error.`,
 		timeout = d
 	}
 	pf.DurationVar(&g.timeout, "timeout", timeout, "bound on each request (env DISTSUMCTL_TIMEOUT)")
+	pf.BoolVar(&g.tls.on, "tls", env("DISTSUMCTL_TLS", "") == "true", "call the calculator over TLS (implied by the other --tls-* flags; totals: an https URL) (env DISTSUMCTL_TLS)")
+	pf.StringVar(&g.tls.caFile, "tls-ca", env("DISTSUMCTL_TLS_CA_FILE", ""), "PEM CA the services' certificates chain to (default: the system's) (env DISTSUMCTL_TLS_CA_FILE)")
+	pf.StringVar(&g.tls.certFile, "tls-cert", env("DISTSUMCTL_TLS_CERT_FILE", ""), "PEM client certificate, for services that require one (mTLS) (env DISTSUMCTL_TLS_CERT_FILE)")
+	pf.StringVar(&g.tls.keyFile, "tls-key", env("DISTSUMCTL_TLS_KEY_FILE", ""), "PEM key of --tls-cert (env DISTSUMCTL_TLS_KEY_FILE)")
 
 	root.AddCommand(addCmd(g), totalCmd(g), statsCmd(g), auditCmd(g))
 
@@ -186,7 +190,7 @@ func addCmd(g *globals) *cobra.Command {
 				}
 				nums[i] = n
 			}
-			conn, err := grpc.NewClient(g.calculator, grpc.WithTransportCredentials(insecure.NewCredentials()))
+			conn, err := grpc.NewClient(g.calculator, g.tls.grpcCredentials())
 			if err != nil {
 				return usagef("--calculator %q: %v", g.calculator, err)
 			}
@@ -230,7 +234,7 @@ func totalCmd(g *globals) *cobra.Command {
   distsumctl total --after calc-8d2a57ac86a5:7 --wait 5s`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c := totalsclient.New(g.totals, nil)
+			c := totalsclient.New(g.totals, g.tls.httpClient())
 			if after == "" {
 				if cmd.Flags().Changed("wait") {
 					return usagef("--wait needs --after TOKEN")
@@ -284,7 +288,7 @@ func statsCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
 			defer cancel()
-			s, err := totalsclient.New(g.totals, nil).WithOps(g.totalsOps).Stats(ctx)
+			s, err := totalsclient.New(g.totals, g.tls.httpClient()).WithOps(g.totalsOps).Stats(ctx)
 			if err != nil {
 				return fmt.Errorf("stats from %s: %w", g.totalsOps, err)
 			}
