@@ -32,6 +32,18 @@ func limitedOps(maxConns int) Ops {
 		WriteTimeout: time.Second, IdleTimeout: time.Second, MaxHeaderBytes: 4 << 10, MaxConns: maxConns}}
 }
 
+// refusedOnArrival dials addr and reports whether the server closes the new
+// connection within 2 s (a connection over a cap).
+func refusedOnArrival(t *testing.T, addr string) bool {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return closedWithin(c, 2*time.Second)
+}
+
 // closedWithin reports whether the server closes c within d (reading
 // whatever it sends first).
 func closedWithin(c net.Conn, d time.Duration) bool {
@@ -112,12 +124,7 @@ func TestHTTPConnectionsBeyondTheBoundAreRefusedAndCounted(t *testing.T) {
 	for counter(t, reg, "http_connections_open") < 2 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	extra, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer extra.Close()
-	if !closedWithin(extra, 2*time.Second) {
+	if !refusedOnArrival(t, addr) {
 		t.Fatal("a third connection over a bound of 2 was kept open")
 	}
 	if n := counter(t, reg, "http_connections_refused_total"); n != 1 {
@@ -166,9 +173,7 @@ func TestLimitListenerClosesTheExcessAndFreesSlots(t *testing.T) {
 	first, _ := net.Dial("tcp", raw.Addr().String())
 	defer first.Close()
 	a := <-accepted
-	second, _ := net.Dial("tcp", raw.Addr().String())
-	defer second.Close()
-	if !closedWithin(second, 2*time.Second) {
+	if !refusedOnArrival(t, raw.Addr().String()) {
 		t.Fatal("a second connection over a bound of 1 was kept open")
 	}
 	if n := counter(t, reg, "grpc_connections_refused_total"); n != 1 {

@@ -110,12 +110,7 @@ func TestAFloodOnThePublicListenerLeavesTheOpsListenerServing(t *testing.T) {
 	resp.Body.Close()
 	// Negative control: the public bound is real — a new public connection
 	// is closed on arrival.
-	c, err := net.Dial("tcp", public)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if !closedWithin(c, 2*time.Second) {
+	if !refusedOnArrival(t, public) {
 		t.Fatal("an 11th public connection over a bound of 3 was kept open")
 	}
 }

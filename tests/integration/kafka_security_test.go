@@ -3,20 +3,15 @@ package integration
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +21,7 @@ import (
 
 	"github.com/distsum/distsum/libs/kafka"
 	"github.com/distsum/distsum/tests/testkit"
+	"github.com/distsum/distsum/tests/testkit/pki"
 )
 
 // TestKafkaSASLSSL: both services reach the broker only through a SASL_SSL listener (TLS
@@ -175,52 +171,11 @@ func runUntilExit(t *testing.T, bin, brokers string, env []string) string {
 // dir, named after prefix.
 func writeBrokerPKI(t *testing.T, dir, prefix string) (caFile, keystore string) {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "distsum test CA " + prefix},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ks bytes.Buffer
-	_ = pem.Encode(&ks, &pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
-	_ = pem.Encode(&ks, &pem.Block{Type: "CERTIFICATE", Bytes: der})
-	_ = pem.Encode(&ks, &pem.Block{Type: "CERTIFICATE", Bytes: caDER})
-	caFile = filepath.Join(dir, prefix+"-ca.pem")
+	ca := pki.NewCA(t, "distsum test CA "+prefix)
+	broker := ca.Server(t, 24*time.Hour)
+	caFile = ca.WriteCA(t, dir, prefix+"-ca.pem")
 	keystore = filepath.Join(dir, prefix+"-keystore.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keystore, ks.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(keystore, slices.Concat(broker.KeyPEM, broker.CertPEM, ca.PEM), 0o600); err != nil {
 		t.Fatal(fmt.Errorf("keystore: %w", err))
 	}
 	return caFile, keystore

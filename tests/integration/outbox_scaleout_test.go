@@ -1,13 +1,9 @@
 package integration
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"slices"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/distsum/distsum/proto/calculatorpb"
 	"github.com/distsum/distsum/tests/testkit"
@@ -34,8 +30,7 @@ func TestOutboxScaleOutThroughput(t *testing.T) {
 	type row struct {
 		backend   string
 		instances int
-		perSec    float64
-		p50, p99  time.Duration
+		throughput
 	}
 	var rows []row
 	for _, backend := range []string{"sqlite", "postgres"} {
@@ -51,26 +46,9 @@ func TestOutboxScaleOutThroughput(t *testing.T) {
 				calcs = append(calcs, c)
 				clients = append(clients, c.Client(t))
 			}
-			var mu sync.Mutex
-			var lat []time.Duration
 			w := &addload.Workload{Clients: clients, Oracle: o, Prefix: fmt.Sprintf("%s-%d", backend, instances),
-				Workers: inFlight, Seed: 11, OnAck: func(a addload.Attempt) {
-					mu.Lock()
-					lat = append(lat, a.Latency)
-					mu.Unlock()
-				}}
-			// A short warm-up (connections, first commits), not measured.
-			warm := &addload.Workload{Clients: clients, Oracle: o, Prefix: w.Prefix + "-warm", Workers: inFlight, Seed: 12}
-			if err := warm.Run(context.Background(), 500); err != nil {
-				t.Fatal(err)
-			}
-			start := time.Now()
-			if err := w.Run(context.Background(), adds); err != nil {
-				t.Fatal(err)
-			}
-			took := time.Since(start)
-			slices.Sort(lat)
-			rows = append(rows, row{backend, instances, float64(adds) / took.Seconds(), lat[len(lat)/2], lat[len(lat)*99/100]})
+				Workers: inFlight, Seed: 11}
+			rows = append(rows, row{backend, instances, measure(t, w, 500, adds)})
 			// Counted before the instances go (a stopped SQLite instance
 			// would keep its backlog until it came back).
 			settle(t, totals, o)
@@ -82,6 +60,6 @@ func TestOutboxScaleOutThroughput(t *testing.T) {
 	t.Logf("%d Adds per run, %d in flight, durable commits (SQLite synchronous=FULL, PostgreSQL synchronous_commit=on):", adds, inFlight)
 	for _, r := range rows {
 		t.Logf("  %-8s x%d  %7.0f Adds/s  p50 %6.2f ms  p99 %6.2f ms", r.backend, r.instances, r.perSec,
-			float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000)
+			ms(r.p50), ms(r.p99))
 	}
 }

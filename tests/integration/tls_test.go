@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -173,36 +172,21 @@ func TestTLSOverheadAddsPerSecond(t *testing.T) {
 		"mTLS":      testkit.StartCalculatorTLS(t, k.Bootstrap(), s.withCert, s.mtlsEnv...),
 	}
 	o := addload.NewOracle()
-	for name, c := range calcs {
-		warm := &addload.Workload{Client: c.Client(t), Oracle: o, Prefix: name + "-warm", Workers: inFlight, Seed: 12}
-		if err := warm.Run(context.Background(), 500); err != nil {
-			t.Fatal(err)
-		}
-	}
 	type row struct {
-		name     string
-		round    int
-		perSec   float64
-		p50, p99 time.Duration
+		name  string
+		round int
+		throughput
 	}
 	var rows []row
 	for round := 1; round <= rounds; round++ {
 		for _, name := range []string{"plaintext", "mTLS"} {
-			var mu sync.Mutex
-			var lat []time.Duration
-			w := &addload.Workload{Client: calcs[name].Client(t), Oracle: o, Prefix: fmt.Sprintf("%s-%d", name, round),
-				Workers: inFlight, Seed: uint64(round), OnAck: func(a addload.Attempt) {
-					mu.Lock()
-					lat = append(lat, a.Latency)
-					mu.Unlock()
-				}}
-			start := time.Now()
-			if err := w.Run(context.Background(), adds); err != nil {
-				t.Fatal(err)
+			warm := 0
+			if round == 1 {
+				warm = 500 // connections and first commits, not measured
 			}
-			took := time.Since(start)
-			slices.Sort(lat)
-			rows = append(rows, row{name, round, float64(adds) / took.Seconds(), lat[len(lat)/2], lat[len(lat)*99/100]})
+			w := &addload.Workload{Client: calcs[name].Client(t), Oracle: o, Prefix: fmt.Sprintf("%s-%d", name, round),
+				Workers: inFlight, Seed: uint64(round)}
+			rows = append(rows, row{name, round, measure(t, w, warm, adds)})
 		}
 	}
 	settle(t, totals, o)
@@ -211,7 +195,7 @@ func TestTLSOverheadAddsPerSecond(t *testing.T) {
 	for _, r := range rows {
 		sum[r.name] += r.perSec
 		t.Logf("  round %d  %-9s  %7.0f Adds/s  p50 %6.2f ms  p99 %6.2f ms", r.round, r.name, r.perSec,
-			float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000)
+			ms(r.p50), ms(r.p99))
 	}
 	t.Logf("  mean: plaintext %.0f Adds/s, mTLS %.0f Adds/s (%+.1f%%)", sum["plaintext"]/rounds, sum["mTLS"]/rounds,
 		100*(sum["mTLS"]-sum["plaintext"])/sum["plaintext"])

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -284,34 +283,12 @@ func TestTracingOverhead(t *testing.T) {
 			"OTEL_TRACES_SAMPLER=parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG=0.01")...),
 	}
 	o := addload.NewOracle()
-	type result struct {
-		perSec   float64
-		p50, p99 time.Duration
-	}
-	results := map[string][]result{}
+	results := map[string][]throughput{}
 	for round := 0; round < rounds; round++ {
 		for i, arm := range arms {
 			client := calcs[arm].Client(t)
-			prefix := fmt.Sprintf("overhead-%d-%d", i, round)
-			warm := &addload.Workload{Client: client, Oracle: o, Prefix: prefix + "-warm", Workers: inFlight, Seed: uint64(round)}
-			if err := warm.Run(context.Background(), 500); err != nil {
-				t.Fatal(err)
-			}
-			var mu sync.Mutex
-			var lat []time.Duration
-			w := &addload.Workload{Client: client, Oracle: o, Prefix: prefix, Workers: inFlight, Seed: uint64(round),
-				OnAck: func(a addload.Attempt) {
-					mu.Lock()
-					lat = append(lat, a.Latency)
-					mu.Unlock()
-				}}
-			start := time.Now()
-			if err := w.Run(context.Background(), adds); err != nil {
-				t.Fatal(err)
-			}
-			took := time.Since(start)
-			slices.Sort(lat)
-			results[arm] = append(results[arm], result{float64(adds) / took.Seconds(), lat[len(lat)/2], lat[len(lat)*99/100]})
+			w := &addload.Workload{Client: client, Oracle: o, Prefix: fmt.Sprintf("overhead-%d-%d", i, round), Workers: inFlight, Seed: uint64(round)}
+			results[arm] = append(results[arm], measure(t, w, 500, adds))
 			settle(t, totals, o)
 		}
 	}
@@ -333,7 +310,7 @@ func TestTracingOverhead(t *testing.T) {
 		for _, arm := range arms {
 			r := results[arm][round]
 			t.Logf("  round %d tracing %-17s %7.0f Adds/s  p50 %6.2f ms  p99 %6.2f ms", round+1, arm,
-				r.perSec, float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000)
+				r.perSec, ms(r.p50), ms(r.p99))
 		}
 	}
 }
