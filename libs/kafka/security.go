@@ -13,6 +13,7 @@ import (
 	"github.com/xdg-go/scram"
 
 	"github.com/distsum/distsum/libs/config"
+	"github.com/distsum/distsum/libs/tlsfiles"
 )
 
 // SASL mechanisms accepted by KAFKA_SASL_MECHANISM.
@@ -108,28 +109,12 @@ func (sec Security) load() (transport, error) {
 		return t, errors.New("KAFKA_TLS_* settings given without KAFKA_TLS=true")
 	}
 	if sec.TLS {
-		c := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: sec.ServerName}
-		if sec.CAFile != "" {
-			pem, err := os.ReadFile(sec.CAFile)
-			if err != nil {
-				return t, fmt.Errorf("KAFKA_TLS_CA_FILE: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return t, fmt.Errorf("KAFKA_TLS_CA_FILE %s: no PEM certificate in it", sec.CAFile)
-			}
-			c.RootCAs = pool
+		c, err := tlsfiles.Client(tlsfiles.Names{CA: "KAFKA_TLS_CA_FILE", Cert: "KAFKA_TLS_CERT_FILE", Key: "KAFKA_TLS_KEY_FILE"},
+			sec.CAFile, sec.CertFile, sec.KeyFile)
+		if err != nil {
+			return t, err
 		}
-		switch {
-		case sec.CertFile != "" && sec.KeyFile != "":
-			cert, err := tls.LoadX509KeyPair(sec.CertFile, sec.KeyFile)
-			if err != nil {
-				return t, fmt.Errorf("KAFKA_TLS_CERT_FILE/KAFKA_TLS_KEY_FILE: %w", err)
-			}
-			c.Certificates = []tls.Certificate{cert}
-		case sec.CertFile != "" || sec.KeyFile != "":
-			return t, errors.New("KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together")
-		}
+		c.ServerName = sec.ServerName
 		t.tls = c
 	}
 	switch strings.ToUpper(sec.Mechanism) {

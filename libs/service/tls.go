@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/distsum/distsum/libs/config"
+	"github.com/distsum/distsum/libs/tlsfiles"
 )
 
 // TLSFiles are a service's TLS settings: its certificate and key (TLS off
@@ -133,23 +134,11 @@ func NewTLS(f TLSFiles, reg prometheus.Registerer, log *slog.Logger) (*TLS, erro
 }
 
 func (f TLSFiles) loadCert() (*tls.Certificate, error) {
-	cert, err := tls.LoadX509KeyPair(f.CertFile, f.KeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("%s/%s: %w", f.setting("CERT_FILE"), f.setting("KEY_FILE"), err)
-	}
-	return &cert, nil // Leaf is set by LoadX509KeyPair
+	return tlsfiles.KeyPair(tlsfiles.Names{Cert: f.setting("CERT_FILE"), Key: f.setting("KEY_FILE")}, f.CertFile, f.KeyFile)
 }
 
 func (f TLSFiles) loadClientCAs() (*x509.CertPool, error) {
-	b, err := os.ReadFile(f.ClientCAFile)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", f.setting("CLIENT_CA_FILE"), err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(b) {
-		return nil, fmt.Errorf("%s %s: no PEM certificate in it", f.setting("CLIENT_CA_FILE"), f.ClientCAFile)
-	}
-	return pool, nil
+	return tlsfiles.CAPool(f.setting("CLIENT_CA_FILE"), f.ClientCAFile)
 }
 
 // stat records the files' current state into m (a missing file is absent).

@@ -2,13 +2,13 @@ package ctl
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"net/http"
-	"os"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/distsum/distsum/libs/tlsfiles"
 )
 
 // tlsFlags are the client side of the services' TLS: the CA their
@@ -27,27 +27,9 @@ func (f *tlsFlags) load() error {
 	if !f.on && f.caFile == "" && f.certFile == "" && f.keyFile == "" {
 		return nil
 	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if f.caFile != "" {
-		b, err := os.ReadFile(f.caFile)
-		if err != nil {
-			return usagef("--tls-ca: %v", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(b) {
-			return usagef("--tls-ca %s: no PEM certificate", f.caFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if (f.certFile == "") != (f.keyFile == "") {
-		return usagef("--tls-cert and --tls-key go together")
-	}
-	if f.certFile != "" {
-		c, err := tls.LoadX509KeyPair(f.certFile, f.keyFile)
-		if err != nil {
-			return usagef("--tls-cert/--tls-key: %v", err)
-		}
-		cfg.Certificates = []tls.Certificate{c}
+	cfg, err := tlsfiles.Client(tlsfiles.Names{CA: "--tls-ca", Cert: "--tls-cert", Key: "--tls-key"}, f.caFile, f.certFile, f.keyFile)
+	if err != nil {
+		return usageError{err}
 	}
 	f.cfg = cfg
 	return nil
