@@ -94,6 +94,8 @@ type Store struct {
 	obs        Observer
 	maxBatch   int
 	health     *CommitHealth
+	tail       *tail
+	fresh      []sumevent.Event // the writer's buffer of a commit's new events
 
 	reqs    chan *appendReq
 	notify  chan struct{}
@@ -196,6 +198,11 @@ func Open(path string, opts Options) (*Store, error) {
 		lock.Close()
 		return nil, err
 	}
+	if s.tail, err = s.openTail(); err != nil {
+		db.Close()
+		lock.Close()
+		return nil, err
+	}
 	go s.writer()
 	return s, nil
 }
@@ -289,6 +296,31 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// tailSize bounds the events the relay reads from memory (a few MB); a relay
+// further behind reads the database.
+const tailSize = 16384
+
+// openTail starts the in-memory tail from what the file holds: every event up
+// to the last sequence given is in the database, and every event before the
+// first unpublished one is published (the relay marks in sequence order).
+func (s *Store) openTail() (*tail, error) {
+	ctx := context.Background()
+	last, err := s.LastSequence(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var first sql.NullInt64
+	if err := s.db.QueryRowContext(ctx,
+		`SELECT MIN(sequence) FROM outbox_event WHERE published_at IS NULL`).Scan(&first); err != nil {
+		return nil, fmt.Errorf("outbox: first pending event: %w", err)
+	}
+	marked := last
+	if first.Valid {
+		marked = uint64(first.Int64) - 1
+	}
+	return newTail(last, marked, tailSize), nil
 }
 
 // Instance is this outbox file's own random name, kept for its life.
@@ -514,6 +546,11 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 	if err := tx.Commit(); err != nil {
 		return nil, 0, err
 	}
+	s.fresh = s.fresh[:0]
+	for _, i := range fresh {
+		s.fresh = append(s.fresh, out[i].res.Event)
+	}
+	s.tail.committed(s.fresh, markUpTo)
 	return out, replays, nil
 }
 
@@ -613,8 +650,17 @@ func (s *Store) ContinueAfter(ctx context.Context, n uint64) error {
 	return nil
 }
 
-// Pending returns up to limit unpublished events in sequence order.
+// Pending returns up to limit unpublished events in sequence order: from
+// memory when the relay keeps up, else from the database.
 func (s *Store) Pending(ctx context.Context, limit int) ([]sumevent.Event, error) {
+	if evs, ok := s.tail.pending(limit); ok {
+		return evs, nil
+	}
+	return s.pendingStored(ctx, limit)
+}
+
+// pendingStored reads up to limit unpublished events from the database.
+func (s *Store) pendingStored(ctx context.Context, limit int) ([]sumevent.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT sequence, COALESCE(request_id, ''), num1, num2, sum, created_at,
 			COALESCE(trace_parent, ''), COALESCE(trace_state, '')
