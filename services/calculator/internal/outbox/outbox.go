@@ -23,7 +23,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -95,6 +94,7 @@ type Store struct {
 	maxBatch   int
 	health     *CommitHealth
 	tail       *tail
+	stmts      *stmts
 	fresh      []sumevent.Event // the writer's buffer of a commit's new events
 
 	reqs    chan *appendReq
@@ -198,6 +198,7 @@ func Open(path string, opts Options) (*Store, error) {
 		lock.Close()
 		return nil, err
 	}
+	s.stmts = newStmts(db)
 	if s.tail, err = s.openTail(); err != nil {
 		db.Close()
 		lock.Close()
@@ -372,6 +373,7 @@ func (s *Store) submit(ctx context.Context, req *appendReq) (Result, error) {
 // per commit.
 func (s *Store) writer() {
 	defer close(s.stopped)
+	defer s.stmts.close()
 	batch := make([]*appendReq, 0, s.maxBatch)
 	for {
 		req, ok := <-s.reqs
@@ -468,26 +470,20 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 	}
 	if len(fresh) > 0 {
 		// One writer and AUTOINCREMENT: a multi-row INSERT numbers its rows
-		// consecutively, in VALUES order, up to last_insert_rowid().
+		// consecutively, in VALUES order, and so do the chunks run one after
+		// the other, up to the last chunk's last_insert_rowid().
 		// The trace columns are bound only when an Add of the batch was
 		// traced: with tracing off the statement is what it was without it.
 		traced := false
 		for _, i := range fresh {
 			traced = traced || batch[i].entry.TraceParent != ""
 		}
-		var q strings.Builder
-		cols := 5
+		head, row, cols := insertEvent, "(?,?,?,?,?)", 5
 		if traced {
-			cols = 7
-			q.WriteString(`INSERT INTO outbox_event (request_id, num1, num2, sum, created_at, trace_parent, trace_state) VALUES `)
-		} else {
-			q.WriteString(`INSERT INTO outbox_event (request_id, num1, num2, sum, created_at) VALUES `)
+			head, row, cols = insertTracedEvent, "(?,?,?,?,?,?,?)", 7
 		}
 		args := make([]any, 0, cols*len(fresh))
-		for n, i := range fresh {
-			if n > 0 {
-				q.WriteByte(',')
-			}
+		for _, i := range fresh {
 			e := batch[i].entry
 			var reqID any
 			if e.RequestID != "" {
@@ -495,42 +491,46 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 			}
 			args = append(args, reqID, e.Num1, e.Num2, e.Sum, now)
 			if traced {
-				q.WriteString(`(?,?,?,?,?,?,?)`)
 				args = append(args, nullIfEmpty(e.TraceParent), nullIfEmpty(e.TraceState))
-			} else {
-				q.WriteString(`(?,?,?,?,?)`)
 			}
 		}
-		res, err := tx.ExecContext(ctx, q.String(), args...)
-		if err != nil {
-			return nil, 0, err
-		}
-		last, err := res.LastInsertId()
+		var last int64
+		err := chunks(len(fresh), func(off, n int) error {
+			st, err := s.stmts.in(ctx, tx, head, row, "", n)
+			if err != nil {
+				return err
+			}
+			res, err := st.ExecContext(ctx, args[off*cols:(off+n)*cols]...)
+			if err != nil {
+				return err
+			}
+			last, err = res.LastInsertId()
+			return err
+		})
 		if err != nil {
 			return nil, 0, err
 		}
 		first := uint64(last) - uint64(len(fresh)) + 1
-		q.Reset()
-		q.WriteString(`INSERT INTO idempotency_key (request_id, sequence, num1, num2, sum, created_at) VALUES `)
 		args = args[:0]
 		for n, i := range fresh {
 			e := batch[i].entry
 			ev := s.event(first+uint64(n), e.RequestID, e.Num1, e.Num2, e.Sum, now)
 			ev.TraceParent, ev.TraceState = e.TraceParent, e.TraceState
 			out[i] = appendResp{res: Result{Event: ev}}
-			if e.RequestID == "" {
-				continue
+			if e.RequestID != "" {
+				args = append(args, e.RequestID, ev.Sequence, e.Num1, e.Num2, e.Sum, now)
 			}
-			if len(args) > 0 {
-				q.WriteByte(',')
-			}
-			q.WriteString(`(?,?,?,?,?,?)`)
-			args = append(args, e.RequestID, ev.Sequence, e.Num1, e.Num2, e.Sum, now)
 		}
-		if len(args) > 0 {
-			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-				return nil, 0, err
+		err = chunks(len(args)/6, func(off, n int) error {
+			st, err := s.stmts.in(ctx, tx, insertKey, "(?,?,?,?,?,?)", "", n)
+			if err != nil {
+				return err
 			}
+			_, err = st.ExecContext(ctx, args[off*6:(off+n)*6]...)
+			return err
+		})
+		if err != nil {
+			return nil, 0, err
 		}
 	}
 	for _, i := range sameBatch {
@@ -573,38 +573,43 @@ func replay(prev sumevent.Event, e Entry) appendResp {
 // knownKeys looks up, in one query, the events already recorded under the
 // batch's request ids.
 func (s *Store) knownKeys(ctx context.Context, tx *sql.Tx, batch []*appendReq) (map[string]sumevent.Event, error) {
-	var q strings.Builder
-	args := make([]any, 0, len(batch))
+	ids := make([]any, 0, len(batch))
 	for _, r := range batch {
-		if r.markUpTo > 0 || r.entry.RequestID == "" {
-			continue
+		if r.markUpTo == 0 && r.entry.RequestID != "" {
+			ids = append(ids, r.entry.RequestID)
 		}
-		if len(args) > 0 {
-			q.WriteByte(',')
-		}
-		q.WriteByte('?')
-		args = append(args, r.entry.RequestID)
 	}
 	known := map[string]sumevent.Event{}
-	if len(args) == 0 {
-		return known, nil
-	}
-	rows, err := tx.QueryContext(ctx,
-		`SELECT request_id, sequence, num1, num2, sum, created_at FROM idempotency_key WHERE request_id IN (`+q.String()+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var e sumevent.Event
-		if err := rows.Scan(&id, &e.Sequence, &e.Num1, &e.Num2, &e.Sum, &e.AcceptedAt); err != nil {
-			return nil, err
+	err := chunks(len(ids), func(off, n int) error {
+		st, err := s.stmts.in(ctx, tx, selectKeys, "?", ")", n)
+		if err != nil {
+			return err
 		}
-		known[id] = s.event(e.Sequence, id, e.Num1, e.Num2, e.Sum, e.AcceptedAt)
-	}
-	return known, rows.Err()
+		rows, err := st.QueryContext(ctx, ids[off:off+n]...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var e sumevent.Event
+			if err := rows.Scan(&id, &e.Sequence, &e.Num1, &e.Num2, &e.Sum, &e.AcceptedAt); err != nil {
+				return err
+			}
+			known[id] = s.event(e.Sequence, id, e.Num1, e.Num2, e.Sum, e.AcceptedAt)
+		}
+		return rows.Err()
+	})
+	return known, err
 }
+
+// The writer's statements, completed with one row per Add (stmts).
+const (
+	insertEvent       = `INSERT INTO outbox_event (request_id, num1, num2, sum, created_at) VALUES `
+	insertTracedEvent = `INSERT INTO outbox_event (request_id, num1, num2, sum, created_at, trace_parent, trace_state) VALUES `
+	insertKey         = `INSERT INTO idempotency_key (request_id, sequence, num1, num2, sum, created_at) VALUES `
+	selectKeys        = `SELECT request_id, sequence, num1, num2, sum, created_at FROM idempotency_key WHERE request_id IN (`
+)
 
 // event is the one place an outbox row becomes the event published for it.
 func (s *Store) event(seq uint64, requestID string, num1, num2, sum, acceptedAt int64) sumevent.Event {
