@@ -57,6 +57,7 @@ go build -o "${OUT}/bin/bench" ./tools/bench
 set +e
 "${OUT}/bin/bench" "${mode[@]}" -out "${OUT}" -root "${ROOT}" \
   -calculator-pid-file "${ROOT}/.run/calculator.pid" -totals-pid-file "${ROOT}/.run/totals.pid" \
+  -broker-pid-file "${KAFKA_RUN_DIR}/kafka.pid" \
   -state-file "${TOTALS_DATA_DIR}/state" -outbox-file "${CALCULATOR_DATA_DIR}/outbox.db" \
   2>&1 | tee "${OUT}/bench.log"
 rc=${PIPESTATUS[0]}

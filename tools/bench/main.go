@@ -40,7 +40,7 @@ type settings struct {
 	out, root                                 string
 	quick, long, serveCeiling                 bool
 	grpcAddr, totalsURL, opsURL, totalsOpsURL string
-	calcPID, totalsPID                        string
+	calcPID, totalsPID, brokerPID             string
 	stateFile, outboxFile                     string
 	kafkaScript                               string
 }
@@ -48,6 +48,7 @@ type settings struct {
 // plan is how long each step runs in a mode.
 type plan struct {
 	mode                        string
+	warmup                      time.Duration // Adds before the first step, not measured
 	warm, closed, ceiling, open time.Duration
 	get                         time.Duration
 	profile                     int // seconds
@@ -65,13 +66,13 @@ var (
 func plans(s settings) plan {
 	switch {
 	case s.quick:
-		return plan{mode: "quick", warm: 300 * time.Millisecond, closed: 2 * time.Second, ceiling: time.Second, open: 2 * time.Second,
+		return plan{mode: "quick", warmup: time.Second, warm: 300 * time.Millisecond, closed: 2 * time.Second, ceiling: time.Second, open: 2 * time.Second,
 			get: 2 * time.Second, profile: 2, drain: 3000, soak: 2000, soakMax: 30 * time.Second, benchtime: "300x", search: 2}
 	case s.long:
-		return plan{mode: "long", warm: 2 * time.Second, closed: 30 * time.Second, ceiling: 10 * time.Second, open: 30 * time.Second,
+		return plan{mode: "long", warmup: time.Minute, warm: 2 * time.Second, closed: 30 * time.Second, ceiling: 10 * time.Second, open: 30 * time.Second,
 			get: 20 * time.Second, profile: 20, drain: 1_000_000, soak: 10_000_000, soakMax: 4 * time.Hour, benchtime: "5s", search: 5}
 	default:
-		return plan{mode: "default", warm: 2 * time.Second, closed: 12 * time.Second, ceiling: 6 * time.Second, open: 12 * time.Second,
+		return plan{mode: "default", warmup: 45 * time.Second, warm: 2 * time.Second, closed: 12 * time.Second, ceiling: 6 * time.Second, open: 12 * time.Second,
 			get: 8 * time.Second, profile: 10, drain: 200_000, soak: 500_000, soakMax: 150 * time.Second, benchtime: "3s", search: 3}
 	}
 }
@@ -90,6 +91,7 @@ func main() {
 	set.StringVar(&s.totalsOpsURL, "totals-ops-url", "BENCH_TOTALS_OPS_URL", "http://127.0.0.1:8083", "the totals service's ops address (/stats, /metrics, pprof)")
 	set.StringVar(&s.calcPID, "calculator-pid-file", "BENCH_CALCULATOR_PID_FILE", ".run/calculator.pid", "the calculator's pid file")
 	set.StringVar(&s.totalsPID, "totals-pid-file", "BENCH_TOTALS_PID_FILE", ".run/totals.pid", "the totals service's pid file")
+	set.StringVar(&s.brokerPID, "broker-pid-file", "BENCH_BROKER_PID_FILE", ".run/kafka/kafka.pid", "the broker's pid file (for the CPU split; empty leaves it out)")
 	set.StringVar(&s.stateFile, "state-file", "BENCH_STATE_FILE", ".run/data/totals/state", "the totals state file")
 	set.StringVar(&s.outboxFile, "outbox-file", "BENCH_OUTBOX_FILE", ".run/data/calculator/outbox.db", "the calculator's outbox database")
 	set.StringVar(&s.kafkaScript, "kafka-script", "BENCH_KAFKA_SCRIPT", "scripts/kafka.sh", "stops and starts the broker for the drain step (its environment is inherited)")
@@ -258,6 +260,11 @@ func bench(ctx context.Context, s settings) (*report.Results, error) {
 		return st.Applied, err
 	}
 
+	// 0. Warm-up: a freshly started broker spends its first minute or so
+	// compiling (the JVM's JIT), on the same cores; a user's broker is warm.
+	slog.Info("warm-up", "in_flight", 64, "seconds", p.warmup.Seconds())
+	calc.closedLoop(ctx, 64, 0, p.warmup, 0)
+
 	// 1. Closed loop at each in-flight count.
 	for _, n := range inFlights {
 		slog.Info("closed loop", "in_flight", n)
@@ -267,6 +274,15 @@ func bench(ctx context.Context, s settings) (*report.Results, error) {
 	}
 	if ctx.Err() != nil {
 		return r, ctx.Err()
+	}
+
+	// 1b. Where the machine's CPU goes per Add at 64 in flight.
+	if ctx.Err() == nil {
+		if split, err := cpuSplit(ctx, s, p, calc); err != nil {
+			fail("cpu split", err)
+		} else {
+			r.CPU = split
+		}
 	}
 
 	// 2. The ceiling, driven the same way.

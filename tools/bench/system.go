@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/distsum/distsum/tools/bench/report"
 )
 
 // rssMB reads VmRSS of the process whose pid is in pidFile.
@@ -167,4 +169,112 @@ func groupCommit(ctx context.Context, root string, benchtime string, log io.Writ
 		return 0, 0, fmt.Errorf("go test -bench AppendMaxBatch: no appends/s figures in its output")
 	}
 	return batched, single, nil
+}
+
+// cpuSplit runs Adds closed loop at 64 in flight for the closed-loop time
+// and reads, before and after, the CPU time of the services, the broker,
+// this harness and the whole machine.
+func cpuSplit(ctx context.Context, s settings, p plan, calc *target) (*report.CPUSplit, error) {
+	procs := []struct{ name, pidFile string }{
+		{"calculator", s.calcPID}, {"totals", s.totalsPID}, {"broker (Kafka)", s.brokerPID}, {"load (this harness)", ""},
+	}
+	read := func() ([]float64, float64, error) {
+		secs := make([]float64, len(procs))
+		for i, pr := range procs {
+			if pr.name != "load (this harness)" && pr.pidFile == "" {
+				continue
+			}
+			pid := "self"
+			if pr.pidFile != "" {
+				raw, err := os.ReadFile(pr.pidFile)
+				if err != nil {
+					return nil, 0, err
+				}
+				pid = strings.TrimSpace(string(raw))
+			}
+			v, err := procCPUSeconds(pid)
+			if err != nil {
+				return nil, 0, fmt.Errorf("%s: %w", pr.name, err)
+			}
+			secs[i] = v
+		}
+		busy, err := machineBusySeconds()
+		return secs, busy, err
+	}
+	before, busy0, err := read()
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	c := calc.closedLoop(ctx, 64, 0, p.closed, 0)
+	after, busy1, err := read()
+	if err != nil {
+		return nil, err
+	}
+	el := time.Since(t0).Seconds()
+	out := &report.CPUSplit{InFlight: 64, Seconds: el, Adds: int64(c.N), PerS: float64(c.N) / el, BusyCores: (busy1 - busy0) / el}
+	if c.N == 0 {
+		return out, fmt.Errorf("no Add answered (%d errors)", c.Errors)
+	}
+	rest := busy1 - busy0
+	for i, pr := range procs {
+		if pr.name != "load (this harness)" && pr.pidFile == "" {
+			continue
+		}
+		d := after[i] - before[i]
+		rest -= d
+		out.Processes = append(out.Processes, report.ProcessCPU{Name: pr.name, Cores: d / el, USPerAdd: d * 1e6 / float64(c.N)})
+	}
+	out.Processes = append(out.Processes, report.ProcessCPU{Name: "rest of the machine", Cores: max(rest, 0) / el, USPerAdd: max(rest, 0) * 1e6 / float64(c.N)})
+	return out, nil
+}
+
+// clockTick is USER_HZ, the unit of /proc's CPU times (100 on Linux).
+const clockTick = 100
+
+// procCPUSeconds is a process's user + system CPU time from /proc/PID/stat.
+func procCPUSeconds(pid string) (float64, error) {
+	raw, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: fields count from after its ')'.
+	i := bytes.LastIndexByte(raw, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%s/stat: no command name", pid)
+	}
+	f := strings.Fields(string(raw[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%s/stat: %d fields", pid, len(f))
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64) // field 14
+	stime, err2 := strconv.ParseFloat(f[12], 64) // field 15
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%s/stat: utime %q stime %q", pid, f[11], f[12])
+	}
+	return (utime + stime) / clockTick, nil
+}
+
+// machineBusySeconds is the CPU time all cores spent not idle (/proc/stat).
+func machineBusySeconds() (float64, error) {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0, fmt.Errorf("/proc/stat: first line %q", line)
+	}
+	busy := 0.0
+	for i, v := range f[1:8] { // user nice system idle iowait irq softirq
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %q", v)
+		}
+		if i != 3 && i != 4 {
+			busy += n
+		}
+	}
+	return busy / clockTick, nil
 }

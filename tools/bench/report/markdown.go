@@ -54,6 +54,21 @@ func Markdown(r *Results) string {
 			w("At 64 in flight: durable %.0f Adds/s, ceiling %.0f Adds/s, ratio **%.3f**.\n\n", r.AddPerS["64"], r.CeilingPerS, r.DurableRatio)
 		}
 	}
+	if c := r.CPU; c != nil && c.Adds > 0 {
+		w("## Where the CPU goes (%d in flight)\n\n", c.InFlight)
+		w("%d Adds in %.1f s (%.0f/s), closed loop; CPU time (user + system) of each process over the Adds answered. ", c.Adds, c.Seconds, c.PerS)
+		w("The machine was %.2f of %d cores busy.\n\n", c.BusyCores, r.Cores)
+		w("| process | cores busy | CPU µs per Add |\n|---|---:|---:|\n")
+		total := 0.0
+		for _, p := range c.Processes {
+			w("| %s | %.2f | %.0f |\n", p.Name, p.Cores, p.USPerAdd)
+			total += p.USPerAdd
+		}
+		w("| **all** | %.2f | %.0f |\n\n", c.BusyCores, total)
+		if total > 0 {
+			w("At %.0f µs of CPU per Add, %d cores answer at most %.0f Adds/s with everything on one machine.\n\n", total, r.Cores, float64(r.Cores)*1e6/total)
+		}
+	}
 	if g := r.Group; g != nil {
 		w("## Group commit\n\n")
 		w("%s: group commit %.0f appends/s, one commit per Add %.0f appends/s: **%.1f×**.\n\n", g.Source, g.BatchedPerS, g.SinglePerS, g.Ratio)

@@ -131,6 +131,26 @@ type GroupCommit struct {
 	Source      string  `json:"source"`
 }
 
+// CPUSplit is where the machine's CPU went while Adds ran closed loop at
+// InFlight: each process's CPU time (user + system) over the Adds answered.
+// The last entry is the rest of the machine (the kernel's network and disk
+// work on no process's account, other programs).
+type CPUSplit struct {
+	InFlight  int          `json:"in_flight"`
+	Seconds   float64      `json:"seconds"`
+	Adds      int64        `json:"adds"`
+	PerS      float64      `json:"per_s"`
+	Processes []ProcessCPU `json:"processes"`
+	BusyCores float64      `json:"busy_cores"` // the whole machine
+}
+
+// ProcessCPU is one process's share of a CPUSplit.
+type ProcessCPU struct {
+	Name     string  `json:"name"`
+	Cores    float64 `json:"cores"`      // CPU seconds per second
+	USPerAdd float64 `json:"us_per_add"` // CPU microseconds per Add answered
+}
+
 // Profile is one pprof profile taken during the run and its top entries.
 type Profile struct {
 	Name string   `json:"name"`
@@ -167,6 +187,7 @@ type Results struct {
 	TotalGet      *TotalGet          `json:"total_get,omitempty"`
 	Footprint     *Footprint         `json:"footprint,omitempty"`
 	Group         *GroupCommit       `json:"group_commit,omitempty"`
+	CPU           *CPUSplit          `json:"cpu_split,omitempty"`
 	Profiles      []Profile          `json:"profiles,omitempty"`
 	Errors        []string           `json:"errors,omitempty"`
 }

@@ -29,6 +29,8 @@ func synthetic() *Results {
 	r.TotalGet = &TotalGet{Alone: Throughput{Conns: 64, PerS: 12345, Latency: Latency{P99: 7.5}}}
 	r.Footprint = &Footprint{CalculatorBefore: 40, CalculatorAfter: 44, TotalsBefore: 30, TotalsAfter: 31, Flat: true}
 	r.Group = &GroupCommit{BatchedPerS: 9000, SinglePerS: 1000, Ratio: 9, Source: "BenchmarkAppendMaxBatch"}
+	r.CPU = &CPUSplit{InFlight: 64, Seconds: 10, Adds: 100000, PerS: 10000, BusyCores: 2, Processes: []ProcessCPU{
+		{Name: "calculator", Cores: 1, USPerAdd: 100}, {Name: "rest of the machine", Cores: 1, USPerAdd: 100}}}
 	r.Profiles = []Profile{{Name: "calculator CPU", File: "profiles/calculator.cpu.pb.gz", Top: []string{"flat flat% sum% cum cum%", "1s 50% 50% 1s 50% syscall.Syscall"}}}
 	return r
 }
@@ -80,7 +82,8 @@ func TestWriteGivesTheSummaryKeysTheMarkdownAndThePlots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"`abc1234`", "Test CPU", "| 64 | 8 | 1500 |", "ratio **0.050**", "**9.0×**", "**2000 Adds/s** (Adds alone kept up to 5000/s", "**50000 events/s**", "syscall.Syscall", PlotAddPerS, PlotE2ECDF} {
+	for _, want := range []string{"`abc1234`", "Test CPU", "| 64 | 8 | 1500 |", "ratio **0.050**", "**9.0×**", "**2000 Adds/s** (Adds alone kept up to 5000/s", "**50000 events/s**", "syscall.Syscall",
+		"| calculator | 1.00 | 100 |", "| **all** | 2.00 | 200 |", "at most 10000 Adds/s", PlotAddPerS, PlotE2ECDF} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
 		}
