@@ -184,15 +184,10 @@ func cpuSplit(ctx context.Context, s settings, p plan, calc *target) (*report.CP
 			if pr.name != "load (this harness)" && pr.pidFile == "" {
 				continue
 			}
-			pid := "self"
+			v, err := procCPUSeconds("self")
 			if pr.pidFile != "" {
-				raw, err := os.ReadFile(pr.pidFile)
-				if err != nil {
-					return nil, 0, err
-				}
-				pid = strings.TrimSpace(string(raw))
+				v, err = pidCPUSeconds(pr.pidFile)
 			}
-			v, err := procCPUSeconds(pid)
 			if err != nil {
 				return nil, 0, fmt.Errorf("%s: %w", pr.name, err)
 			}
@@ -231,6 +226,15 @@ func cpuSplit(ctx context.Context, s settings, p plan, calc *target) (*report.CP
 
 // clockTick is USER_HZ, the unit of /proc's CPU times (100 on Linux).
 const clockTick = 100
+
+// pidCPUSeconds is procCPUSeconds of the process whose pid is in pidFile.
+func pidCPUSeconds(pidFile string) (float64, error) {
+	raw, err := os.ReadFile(pidFile)
+	if err != nil {
+		return 0, err
+	}
+	return procCPUSeconds(strings.TrimSpace(string(raw)))
+}
 
 // procCPUSeconds is a process's user + system CPU time from /proc/PID/stat.
 func procCPUSeconds(pid string) (float64, error) {

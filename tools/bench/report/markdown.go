@@ -109,6 +109,11 @@ func Markdown(r *Results) string {
 		w("| alone | %d | %.0f | %s | %s | %s | %d |\n", t.Alone.Conns, t.Alone.PerS, f2(t.Alone.Latency.P50), f2(t.Alone.Latency.P99), f2(t.Alone.Latency.Max), t.Alone.Errors)
 		w("| while Adds run (%d in flight, %.0f Adds/s) | %d | %.0f | %s | %s | %s | %d |\n\n", t.AddsInFlight, t.AddsPerS, t.UnderAdds.Conns, t.UnderAdds.PerS,
 			f2(t.UnderAdds.Latency.P50), f2(t.UnderAdds.Latency.P99), f2(t.UnderAdds.Latency.Max), t.UnderAdds.Errors)
+		if t.ServerUSPerReq > 0 {
+			w("Alone, each request cost the totals service %.0f µs of CPU and the client (this harness, same cores) %.0f µs; ", t.ServerUSPerReq, t.ClientUSPerReq)
+			w("with %d requests always in flight, each waits its turn behind the others: the mean latency is %d / (requests/s) = %.2f ms.\n\n",
+				t.Alone.Conns, t.Alone.Conns, float64(t.Alone.Conns)*1000/t.Alone.PerS)
+		}
 	}
 	if f := r.Footprint; f != nil {
 		w("## Memory and state size\n\n")

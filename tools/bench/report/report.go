@@ -96,10 +96,14 @@ type Throughput struct {
 
 // TotalGet is GET /total at Conns connections, alone and while Adds run.
 type TotalGet struct {
-	Alone        Throughput `json:"alone"`
-	UnderAdds    Throughput `json:"under_adds"`
-	AddsPerS     float64    `json:"adds_per_s"` // the Add rate meanwhile
-	AddsInFlight int        `json:"adds_in_flight"`
+	Alone Throughput `json:"alone"`
+	// CPU microseconds per request, alone: the totals service's and the
+	// harness's (the client) on the same cores.
+	ServerUSPerReq float64    `json:"server_us_per_request"`
+	ClientUSPerReq float64    `json:"client_us_per_request"`
+	UnderAdds      Throughput `json:"under_adds"`
+	AddsPerS       float64    `json:"adds_per_s"` // the Add rate meanwhile
+	AddsInFlight   int        `json:"adds_in_flight"`
 }
 
 // Footprint is the services' resident memory and the state file's size

@@ -26,7 +26,7 @@ func synthetic() *Results {
 		r.Open = append(r.Open, o)
 	}
 	r.Drain = &Drain{Events: 200000, DrainS: 4, EventsPerS: 50000}
-	r.TotalGet = &TotalGet{Alone: Throughput{Conns: 64, PerS: 12345, Latency: Latency{P99: 7.5}}}
+	r.TotalGet = &TotalGet{Alone: Throughput{Conns: 64, PerS: 32000, Latency: Latency{P99: 7.5}}, ServerUSPerReq: 20, ClientUSPerReq: 30}
 	r.Footprint = &Footprint{CalculatorBefore: 40, CalculatorAfter: 44, TotalsBefore: 30, TotalsAfter: 31, Flat: true}
 	r.Group = &GroupCommit{BatchedPerS: 9000, SinglePerS: 1000, Ratio: 9, Source: "BenchmarkAppendMaxBatch"}
 	r.CPU = &CPUSplit{InFlight: 64, Seconds: 10, Adds: 100000, PerS: 10000, BusyCores: 2, Processes: []ProcessCPU{
@@ -83,7 +83,7 @@ func TestWriteGivesTheSummaryKeysTheMarkdownAndThePlots(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"`abc1234`", "Test CPU", "| 64 | 8 | 1500 |", "ratio **0.050**", "**9.0×**", "**2000 Adds/s** (Adds alone kept up to 5000/s", "**50000 events/s**", "syscall.Syscall",
-		"| calculator | 1.00 | 100 |", "| **all** | 2.00 | 200 |", "at most 10000 Adds/s", PlotAddPerS, PlotE2ECDF} {
+		"| calculator | 1.00 | 100 |", "| **all** | 2.00 | 200 |", "at most 10000 Adds/s", "totals service 20 µs of CPU and the client (this harness, same cores) 30 µs", "= 2.00 ms", PlotAddPerS, PlotE2ECDF} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
 		}
