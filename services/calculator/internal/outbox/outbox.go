@@ -133,12 +133,15 @@ CREATE TABLE IF NOT EXISTS outbox_event (
 	num2         INTEGER NOT NULL,
 	sum          INTEGER NOT NULL,
 	created_at   INTEGER NOT NULL,
-	published_at INTEGER,
+	published_at INTEGER, -- unused since published_mark; kept so the file keeps one shape
 	trace_parent TEXT,
 	trace_state  TEXT
 );
-CREATE INDEX IF NOT EXISTS outbox_event_pending ON outbox_event (sequence) WHERE published_at IS NULL;
-CREATE INDEX IF NOT EXISTS outbox_event_published ON outbox_event (published_at) WHERE published_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS published_mark (
+	sequence     INTEGER PRIMARY KEY,
+	published_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS published_mark_at ON published_mark (published_at);
 CREATE TABLE IF NOT EXISTS idempotency_key (
 	request_id TEXT PRIMARY KEY,
 	sequence   INTEGER NOT NULL,
@@ -149,6 +152,13 @@ CREATE TABLE IF NOT EXISTS idempotency_key (
 );
 CREATE INDEX IF NOT EXISTS idempotency_key_created ON idempotency_key (created_at);
 `
+
+// The relay publishes in sequence order, so what is published is always a
+// prefix of the outbox: one row per mark in published_mark ("every event up
+// to sequence was published at published_at") records it, and the pending
+// events are those after the newest mark. Marking each event's row cost, per
+// event, a row rewrite and two partial-index updates in the group commit.
+const publishedThrough = `(SELECT COALESCE(MAX(sequence), 0) FROM published_mark)`
 
 // Open opens (creating if needed) the outbox database at path.
 func Open(path string, opts Options) (*Store, error) {
@@ -296,6 +306,34 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("outbox: add column %s: %w", col, err)
 		}
 	}
+	return s.migrateMarks(ctx)
+}
+
+// migrateMarks turns an outbox whose rows were marked published one by one
+// (published_at) into one mark: every event before the first unpublished one
+// was published, at the latest of their times (so pruning keeps them no less
+// long). The per-row indexes go; the old rows' published_at stay, unread.
+func (s *Store) migrateMarks(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("outbox: migrate marks: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	for _, q := range []string{
+		`INSERT INTO published_mark (sequence, published_at)
+		SELECT COALESCE((SELECT MIN(sequence) - 1 FROM outbox_event WHERE published_at IS NULL), MAX(sequence)), MAX(published_at)
+		FROM outbox_event WHERE published_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM published_mark)
+		HAVING COUNT(*) > 0`,
+		`DROP INDEX IF EXISTS outbox_event_pending`,
+		`DROP INDEX IF EXISTS outbox_event_published`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("outbox: migrate marks: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("outbox: migrate marks: %w", err)
+	}
 	return nil
 }
 
@@ -304,22 +342,17 @@ func (s *Store) migrate(ctx context.Context) error {
 const tailSize = 16384
 
 // openTail starts the in-memory tail from what the file holds: every event up
-// to the last sequence given is in the database, and every event before the
-// first unpublished one is published (the relay marks in sequence order).
+// to the last sequence given is in the database, and every event up to the
+// newest mark is published.
 func (s *Store) openTail() (*tail, error) {
 	ctx := context.Background()
 	last, err := s.LastSequence(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var first sql.NullInt64
-	if err := s.db.QueryRowContext(ctx,
-		`SELECT MIN(sequence) FROM outbox_event WHERE published_at IS NULL`).Scan(&first); err != nil {
-		return nil, fmt.Errorf("outbox: first pending event: %w", err)
-	}
-	marked := last
-	if first.Valid {
-		marked = uint64(first.Int64) - 1
+	var marked uint64
+	if err := s.db.QueryRowContext(ctx, `SELECT `+publishedThrough).Scan(&marked); err != nil {
+		return nil, fmt.Errorf("outbox: published mark: %w", err)
 	}
 	return newTail(last, marked, tailSize), nil
 }
@@ -537,9 +570,9 @@ func (s *Store) commitTx(batch []*appendReq) ([]appendResp, int, error) {
 		e := batch[i].entry
 		out[i] = replay(out[firstOf[e.RequestID]].res.Event, e)
 	}
-	if markUpTo > 0 {
+	if markUpTo > s.tail.markedUpTo() {
 		if _, err := tx.ExecContext(ctx,
-			`UPDATE outbox_event SET published_at = ? WHERE sequence <= ? AND published_at IS NULL`, now, markUpTo); err != nil {
+			`INSERT INTO published_mark (sequence, published_at) VALUES (?, ?)`, markUpTo, now); err != nil {
 			return nil, 0, fmt.Errorf("mark published: %w", err)
 		}
 	}
@@ -669,7 +702,7 @@ func (s *Store) pendingStored(ctx context.Context, limit int) ([]sumevent.Event,
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT sequence, COALESCE(request_id, ''), num1, num2, sum, created_at,
 			COALESCE(trace_parent, ''), COALESCE(trace_state, '')
-		FROM outbox_event WHERE published_at IS NULL ORDER BY sequence LIMIT ?`, limit)
+		FROM outbox_event WHERE sequence > `+publishedThrough+` ORDER BY sequence LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: pending: %w", err)
 	}
@@ -704,7 +737,7 @@ func (s *Store) Backlog(ctx context.Context) (int64, time.Time, error) {
 	var n int64
 	var oldest sql.NullInt64
 	err := s.db.QueryRowContext(ctx,
-		`SELECT COUNT(*), MIN(created_at) FROM outbox_event WHERE published_at IS NULL`).Scan(&n, &oldest)
+		`SELECT COUNT(*), MIN(created_at) FROM outbox_event WHERE sequence > `+publishedThrough).Scan(&n, &oldest)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("outbox: backlog: %w", err)
 	}
@@ -717,13 +750,33 @@ func (s *Store) Backlog(ctx context.Context) (int64, time.Time, error) {
 // Prune deletes published events older than publishedBefore and idempotency
 // keys older than keysBefore. Sequences are never reused after a delete.
 func (s *Store) Prune(ctx context.Context, publishedBefore, keysBefore time.Time) (events, keys int64, err error) {
-	r, err := s.db.ExecContext(ctx,
-		`DELETE FROM outbox_event WHERE published_at IS NOT NULL AND published_at < ?`, publishedBefore.UnixNano())
-	if err != nil {
+	// The newest mark made before publishedBefore: every event up to it was
+	// published by then. Older marks go with the events; that one and the
+	// newer stay (the newest is what says what is pending).
+	var cut sql.NullInt64
+	if err := s.db.QueryRowContext(ctx,
+		`SELECT MAX(sequence) FROM published_mark WHERE published_at < ?`, publishedBefore.UnixNano()).Scan(&cut); err != nil {
 		return 0, 0, fmt.Errorf("outbox: prune events: %w", err)
 	}
-	events, _ = r.RowsAffected()
-	r, err = s.db.ExecContext(ctx, `DELETE FROM idempotency_key WHERE created_at < ?`, keysBefore.UnixNano())
+	if cut.Valid {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, 0, fmt.Errorf("outbox: prune events: %w", err)
+		}
+		defer tx.Rollback() //nolint:errcheck // no-op after Commit
+		r, err := tx.ExecContext(ctx, `DELETE FROM outbox_event WHERE sequence <= ?`, cut.Int64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("outbox: prune events: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM published_mark WHERE sequence < ?`, cut.Int64); err != nil {
+			return 0, 0, fmt.Errorf("outbox: prune marks: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, 0, fmt.Errorf("outbox: prune events: %w", err)
+		}
+		events, _ = r.RowsAffected()
+	}
+	r, err := s.db.ExecContext(ctx, `DELETE FROM idempotency_key WHERE created_at < ?`, keysBefore.UnixNano())
 	if err != nil {
 		return events, 0, fmt.Errorf("outbox: prune keys: %w", err)
 	}

@@ -50,6 +50,13 @@ func (t *tail) committed(events []sumevent.Event, markedUpTo uint64) {
 	}
 }
 
+// markedUpTo is the newest mark committed.
+func (t *tail) markedUpTo() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.marked
+}
+
 // pending returns up to limit of the oldest unpublished events, and false
 // when some of them are not in memory (read the database).
 func (t *tail) pending(limit int) ([]sumevent.Event, bool) {
