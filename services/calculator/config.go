@@ -64,7 +64,7 @@ func LoadConfig(args []string) (Config, error) {
 	s.StringVar(&c.PostgresURL, "postgres-url", "CALCULATOR_POSTGRES_URL", pgoutbox.DefaultURL, "PostgreSQL database of the postgres outbox (libpq URL or DSN)")
 	s.DurationVar(&c.AdoptInterval, "adopt-interval", "CALCULATOR_ADOPT_INTERVAL", 5*time.Second, "postgres outbox: how often to look for dead instances' unpublished events to publish")
 	s.StringVar(&c.ProducerID, "producer-id", "CALCULATOR_PRODUCER_ID", "", "identity of this instance (sqlite: set when its outbox is created, which then continues after the id's last sequence in Kafka; postgres: held while running) (default: random)")
-	s.IntVar(&c.RelayBatch, "relay-batch", "CALCULATOR_RELAY_BATCH", 500, "events per publish")
+	s.IntVar(&c.RelayBatch, "relay-batch", "CALCULATOR_RELAY_BATCH", 2000, "events per publish (at most; a backlog drains in batches this size)")
 	s.DurationVar(&c.Retention, "outbox-retention", "CALCULATOR_OUTBOX_RETENTION", time.Hour, "how long published events stay in the outbox")
 	s.DurationVar(&c.IdempotencyTTL, "idempotency-ttl", "CALCULATOR_IDEMPOTENCY_TTL", 24*time.Hour, "how long a request_id is remembered")
 	if err := s.Parse(args); err != nil {

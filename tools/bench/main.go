@@ -213,7 +213,7 @@ func bench(ctx context.Context, s settings) (*report.Results, error) {
 	r := &report.Results{Commit: commit(s.root), Cores: runtime.NumCPU(), CPUModel: cpuModel(), Mode: p.mode, Started: began.UTC(),
 		Settings: map[string]string{
 			"calculator outbox":  "SQLite WAL, synchronous=FULL, group commit up to 1024 Adds (defaults)",
-			"relay producer":     "sarama idempotent producer, acks=all, batch 500 (CALCULATOR_RELAY_BATCH default)",
+			"relay producer":     "sarama idempotent producer, acks=all, batch up to 2000 (CALCULATOR_RELAY_BATCH default)",
 			"broker":             "one local Apache Kafka (scripts/kafka.sh, deploy/kafka/server.properties.tmpl), topic with 3 partitions",
 			"totals":             "state file saved as soon as events are applied, at most every 5 ms (TOTALS_SAVE_GAP default), fsync'd; offsets committed to Kafka every 50 ms (TOTALS_FLUSH_INTERVAL default)",
 			"client":             fmt.Sprintf("in-repo harness (tools/bench) on the same machine, gRPC over up to %d reused connections, a unique request_id per Add", maxConns),

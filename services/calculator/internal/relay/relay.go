@@ -38,7 +38,7 @@ type NewPublisher func() (Publisher, error)
 
 // Options tune the relay.
 type Options struct {
-	BatchSize  int           // events per publish (default 500)
+	BatchSize  int           // events per publish, at most (default 2000)
 	Idle       time.Duration // poll interval when no commit wakes the relay (default 1s)
 	MaxBackoff time.Duration // ceiling of the retry delay after errors (default 5s)
 }
@@ -55,7 +55,7 @@ type Relay struct {
 // New returns a relay; metrics may be nil.
 func New(src Source, newPub NewPublisher, opts Options, log *slog.Logger, m *Metrics) *Relay {
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 500
+		opts.BatchSize = 2000
 	}
 	if opts.Idle <= 0 {
 		opts.Idle = time.Second
