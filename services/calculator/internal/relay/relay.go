@@ -40,7 +40,7 @@ type NewPublisher func() (Publisher, error)
 type Options struct {
 	BatchSize  int           // events per publish, at most (default 2000)
 	Idle       time.Duration // poll interval when no commit wakes the relay (default 1s)
-	MaxBackoff time.Duration // ceiling of the retry delay after errors (default 5s)
+	MaxBackoff time.Duration // ceiling of the retry delay after errors (default 1s)
 }
 
 // Relay publishes one outbox.
@@ -61,7 +61,10 @@ func New(src Source, newPub NewPublisher, opts Options, log *slog.Logger, m *Met
 		opts.Idle = time.Second
 	}
 	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = 5 * time.Second
+		// Kafka's own clients reconnect at most a second apart
+		// (reconnect.backoff.max.ms): a broker back from an outage is used
+		// within a second, not after the relay's longest sleep.
+		opts.MaxBackoff = time.Second
 	}
 	return &Relay{src: src, newPub: newPub, opts: opts, log: log, m: m}
 }
