@@ -104,27 +104,17 @@ func TestPendingFromMemoryIsWhatTheDatabaseHolds(t *testing.T) {
 // two partial indexes) opens with one mark: the published events stay
 // published, the others pending, and pruning still goes by publication time.
 func TestOldPerRowMarksBecomeOneMark(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "outbox.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	old := time.Now().Add(-2 * time.Hour).UnixNano()
-	for _, q := range []string{
+	path := writeOutbox(t,
 		`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 		`INSERT INTO meta VALUES ('producer_id', 'calc-old')`,
 		`CREATE TABLE outbox_event (sequence INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT, num1 INTEGER NOT NULL,
 			num2 INTEGER NOT NULL, sum INTEGER NOT NULL, created_at INTEGER NOT NULL, published_at INTEGER, trace_parent TEXT, trace_state TEXT)`,
 		`CREATE INDEX outbox_event_pending ON outbox_event (sequence) WHERE published_at IS NULL`,
 		`CREATE INDEX outbox_event_published ON outbox_event (published_at) WHERE published_at IS NOT NULL`,
-		`INSERT INTO outbox_event (num1, num2, sum, created_at, published_at) VALUES (1, 1, 2, 1, 10), (1, 1, 2, 1, 20), (1, 1, 2, 1, ` + fmt.Sprint(old) + `)`,
+		`INSERT INTO outbox_event (num1, num2, sum, created_at, published_at) VALUES (1, 1, 2, 1, 10), (1, 1, 2, 1, 20), (1, 1, 2, 1, `+fmt.Sprint(old)+`)`,
 		`INSERT INTO outbox_event (num1, num2, sum, created_at) VALUES (1, 1, 2, 1), (1, 1, 2, 1)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
+	)
 
 	s, err := Open(path, Options{})
 	if err != nil {
@@ -167,4 +157,22 @@ func TestOldPerRowMarksBecomeOneMark(t *testing.T) {
 	if err != nil || r.Event.Sequence != 6 {
 		t.Fatalf("append: %+v, %v; want sequence 6", r, err)
 	}
+}
+
+// writeOutbox makes an outbox file the way an older calculator left it: the
+// statements run on a fresh database, whose path is returned.
+func writeOutbox(t *testing.T, statements ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range statements {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
 }

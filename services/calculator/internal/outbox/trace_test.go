@@ -2,8 +2,6 @@ package outbox
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -70,23 +68,13 @@ func TestTracingOffStoresNoContext(t *testing.T) {
 // An outbox written by a calculator before the trace columns existed opens,
 // keeps its pending events and takes traced ones.
 func TestOldOutboxIsMigrated(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "outbox.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	path := writeOutbox(t,
 		`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 		`INSERT INTO meta VALUES ('producer_id', 'calc-old')`,
 		`CREATE TABLE outbox_event (sequence INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT, num1 INTEGER NOT NULL,
 			num2 INTEGER NOT NULL, sum INTEGER NOT NULL, created_at INTEGER NOT NULL, published_at INTEGER)`,
 		`INSERT INTO outbox_event (request_id, num1, num2, sum, created_at) VALUES (NULL, 1, 1, 2, 1)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
+	)
 
 	rec := tracetest.NewSpanRecorder()
 	tracing.Enable(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
