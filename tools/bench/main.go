@@ -217,6 +217,7 @@ func bench(ctx context.Context, s settings) (*report.Results, error) {
 			"broker":             "one local Apache Kafka (scripts/kafka.sh, deploy/kafka/server.properties.tmpl), topic with 3 partitions",
 			"totals":             "state file saved as soon as events are applied, at most every 5 ms (TOTALS_SAVE_GAP default), fsync'd; offsets committed to Kafka every 50 ms (TOTALS_FLUSH_INTERVAL default)",
 			"client":             fmt.Sprintf("in-repo harness (tools/bench) on the same machine, gRPC over up to %d reused connections, a unique request_id per Add", maxConns),
+			"warm-up":            fmt.Sprintf("Adds at 64 in flight for %s before the first measured step (a fresh broker compiles, the JVM's JIT, on the same cores)", p.warmup),
 			"calculator address": s.grpcAddr,
 			"totals address":     s.totalsURL,
 		}}
