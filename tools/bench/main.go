@@ -352,12 +352,13 @@ func bench(ctx context.Context, s settings) (*report.Results, error) {
 	// 4. GET /total at 64 connections, alone and while Adds run at 64 in flight.
 	{
 		tg := &report.TotalGet{AddsInFlight: 64}
-		srv0, err1 := pidCPUSeconds(s.totalsPID)
+		pid, err0 := readPID(s.totalsPID)
+		srv0, err1 := procCPUSeconds(pid)
 		cli0, err2 := procCPUSeconds("self")
 		tg.Alone = getLoop(ctx, s.totalsURL, 64, p.get)
-		srv1, err3 := pidCPUSeconds(s.totalsPID)
+		srv1, err3 := procCPUSeconds(pid)
 		cli1, err4 := procCPUSeconds("self")
-		if n := float64(tg.Alone.Latency.N); errors.Join(err1, err2, err3, err4) == nil && n > 0 {
+		if n := float64(tg.Alone.Latency.N); errors.Join(err0, err1, err2, err3, err4) == nil && n > 0 {
 			tg.ServerUSPerReq, tg.ClientUSPerReq = math.Round((srv1-srv0)*1e6/n), math.Round((cli1-cli0)*1e6/n)
 		}
 		var wg sync.WaitGroup

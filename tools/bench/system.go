@@ -19,13 +19,21 @@ import (
 	"github.com/distsum/distsum/tools/bench/report"
 )
 
+// readPID reads the pid in pidFile.
+func readPID(pidFile string) (string, error) {
+	raw, err := os.ReadFile(pidFile)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(raw)), nil
+}
+
 // rssMB reads VmRSS of the process whose pid is in pidFile.
 func rssMB(pidFile string) (float64, error) {
-	raw, err := os.ReadFile(pidFile)
+	pid, err := readPID(pidFile)
 	if err != nil {
 		return 0, err
 	}
-	pid := strings.TrimSpace(string(raw))
 	f, err := os.Open(filepath.Join("/proc", pid, "status"))
 	if err != nil {
 		return 0, err
@@ -175,19 +183,25 @@ func groupCommit(ctx context.Context, root string, benchtime string, log io.Writ
 // and reads, before and after, the CPU time of the services, the broker,
 // this harness and the whole machine.
 func cpuSplit(ctx context.Context, s settings, p plan, calc *target) (*report.CPUSplit, error) {
-	procs := []struct{ name, pidFile string }{
-		{"calculator", s.calcPID}, {"totals", s.totalsPID}, {"broker (Kafka)", s.brokerPID}, {"load (this harness)", ""},
+	type proc struct{ name, pid string }
+	var procs []proc
+	for _, pr := range []struct{ name, pidFile string }{
+		{"calculator", s.calcPID}, {"totals", s.totalsPID}, {"broker (Kafka)", s.brokerPID},
+	} {
+		if pr.pidFile == "" {
+			continue // not measured (the broker's pid file is optional)
+		}
+		pid, err := readPID(pr.pidFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", pr.name, err)
+		}
+		procs = append(procs, proc{pr.name, pid})
 	}
+	procs = append(procs, proc{"load (this harness)", "self"})
 	read := func() ([]float64, float64, error) {
 		secs := make([]float64, len(procs))
 		for i, pr := range procs {
-			if pr.name != "load (this harness)" && pr.pidFile == "" {
-				continue
-			}
-			v, err := procCPUSeconds("self")
-			if pr.pidFile != "" {
-				v, err = pidCPUSeconds(pr.pidFile)
-			}
+			v, err := procCPUSeconds(pr.pid)
 			if err != nil {
 				return nil, 0, fmt.Errorf("%s: %w", pr.name, err)
 			}
@@ -213,9 +227,6 @@ func cpuSplit(ctx context.Context, s settings, p plan, calc *target) (*report.CP
 	}
 	rest := busy1 - busy0
 	for i, pr := range procs {
-		if pr.name != "load (this harness)" && pr.pidFile == "" {
-			continue
-		}
 		d := after[i] - before[i]
 		rest -= d
 		out.Processes = append(out.Processes, report.ProcessCPU{Name: pr.name, Cores: d / el, USPerAdd: d * 1e6 / float64(c.N)})
@@ -226,15 +237,6 @@ func cpuSplit(ctx context.Context, s settings, p plan, calc *target) (*report.CP
 
 // clockTick is USER_HZ, the unit of /proc's CPU times (100 on Linux).
 const clockTick = 100
-
-// pidCPUSeconds is procCPUSeconds of the process whose pid is in pidFile.
-func pidCPUSeconds(pidFile string) (float64, error) {
-	raw, err := os.ReadFile(pidFile)
-	if err != nil {
-		return 0, err
-	}
-	return procCPUSeconds(strings.TrimSpace(string(raw)))
-}
 
 // procCPUSeconds is a process's user + system CPU time from /proc/PID/stat.
 func procCPUSeconds(pid string) (float64, error) {
