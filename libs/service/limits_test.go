@@ -17,14 +17,7 @@ import (
 // serve runs NewHTTPServer(o) on a loopback port and returns its address.
 func serve(t *testing.T, o Ops, reg prometheus.Registerer) string {
 	t.Helper()
-	srv := NewHTTPServer(o, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }), reg)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(lis)
-	t.Cleanup(func() { srv.Close() })
-	return lis.Addr().String()
+	return listen(t, NewHTTPServer(o, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }), reg))
 }
 
 func limitedOps(maxConns int) Ops {
