@@ -5,7 +5,7 @@
 # points .run/bench/latest at it, and stops what it started.
 #
 #   scripts/bench.sh                 default mode (at most ~15 minutes on 2 cores)
-#   BENCH_LONG=1 scripts/bench.sh    long mode (1,000,000 events drained, 10,000,000 soaked)
+#   BENCH_LONG=1 scripts/bench.sh    long mode (longer steps, 10,000,000 events soaked)
 #   BENCH_QUICK=1 scripts/bench.sh   seconds per step: checks the harness, not the system
 #
 # It refuses to run while anything listens on make up's ports: a bench needs a system it

@@ -73,7 +73,7 @@ func plans(s settings) plan {
 			get: 20 * time.Second, profile: 20, drain: 1_000_000, soak: 10_000_000, soakMax: 4 * time.Hour, benchtime: "5s", search: 5}
 	default:
 		return plan{mode: "default", warmup: 45 * time.Second, warm: 2 * time.Second, closed: 12 * time.Second, ceiling: 6 * time.Second, open: 12 * time.Second,
-			get: 8 * time.Second, profile: 10, drain: 200_000, soak: 500_000, soakMax: 150 * time.Second, benchtime: "3s", search: 3}
+			get: 8 * time.Second, profile: 10, drain: 1_000_000, soak: 500_000, soakMax: 150 * time.Second, benchtime: "3s", search: 3}
 	}
 }
 
@@ -83,7 +83,7 @@ func main() {
 	set.StringVar(&s.out, "out", "BENCH_OUT", "", "directory for report.md, report.json, the plots and profiles (required)")
 	set.StringVar(&s.root, "root", "BENCH_ROOT", ".", "the repository (for go test -bench, go tool pprof, git and scripts/kafka.sh)")
 	set.BoolVar(&s.quick, "quick", "BENCH_QUICK", false, "seconds per step: a smoke run of the harness")
-	set.BoolVar(&s.long, "long", "BENCH_LONG", false, "long mode: 1,000,000 events drained, 10,000,000 through the memory check")
+	set.BoolVar(&s.long, "long", "BENCH_LONG", false, "long mode: longer steps, 10,000,000 events through the memory check")
 	set.BoolVar(&s.serveCeiling, "serve-ceiling", "BENCH_SERVE_CEILING", false, "serve the ceiling on a free loopback port, print its address, and wait")
 	set.StringVar(&s.grpcAddr, "grpc-addr", "BENCH_GRPC_ADDR", "127.0.0.1:9090", "the calculator's gRPC address")
 	set.StringVar(&s.totalsURL, "totals-url", "BENCH_TOTALS_URL", "http://127.0.0.1:8080", "the totals service")
