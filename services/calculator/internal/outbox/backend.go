@@ -16,7 +16,9 @@ type Backend interface {
 	ProducerID() string
 	Append(ctx context.Context, e Entry) (Result, error)
 	// Pending, MarkPublished and Notify are the relay's view (relay.Source).
-	Pending(ctx context.Context, limit int) ([]sumevent.Event, error)
+	// Pending returns up to limit unpublished events with a sequence above
+	// after, in sequence order.
+	Pending(ctx context.Context, after uint64, limit int) ([]sumevent.Event, error)
 	MarkPublished(ctx context.Context, upTo uint64) error
 	Notify() <-chan struct{}
 	Backlog(ctx context.Context) (int64, time.Time, error)

@@ -76,7 +76,7 @@ func BenchmarkPendingAndMark(b *testing.B) {
 				b.StopTimer()
 				fill(batch)
 				b.StartTimer()
-				evs, err := s.Pending(ctx, batch)
+				evs, err := s.Pending(ctx, 0, batch)
 				if err != nil || len(evs) != batch {
 					b.Fatalf("pending: %d events, %v", len(evs), err)
 				}
@@ -118,7 +118,7 @@ func BenchmarkMarkUnderAppends(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		evs, err := s.Pending(context.Background(), 500)
+		evs, err := s.Pending(context.Background(), 0, 500)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -688,21 +688,22 @@ func (s *Store) ContinueAfter(ctx context.Context, n uint64) error {
 	return nil
 }
 
-// Pending returns up to limit unpublished events in sequence order: from
-// memory when the relay keeps up, else from the database.
-func (s *Store) Pending(ctx context.Context, limit int) ([]sumevent.Event, error) {
-	if evs, ok := s.tail.pending(limit); ok {
+// Pending returns up to limit unpublished events above after, in sequence
+// order: from memory when the relay keeps up, else from the database.
+func (s *Store) Pending(ctx context.Context, after uint64, limit int) ([]sumevent.Event, error) {
+	if evs, ok := s.tail.pending(after, limit); ok {
 		return evs, nil
 	}
-	return s.pendingStored(ctx, limit)
+	return s.pendingStored(ctx, after, limit)
 }
 
-// pendingStored reads up to limit unpublished events from the database.
-func (s *Store) pendingStored(ctx context.Context, limit int) ([]sumevent.Event, error) {
+// pendingStored reads up to limit unpublished events above after from the
+// database.
+func (s *Store) pendingStored(ctx context.Context, after uint64, limit int) ([]sumevent.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT sequence, COALESCE(request_id, ''), num1, num2, sum, created_at,
 			COALESCE(trace_parent, ''), COALESCE(trace_state, '')
-		FROM outbox_event WHERE sequence > `+publishedThrough+` ORDER BY sequence LIMIT ?`, limit)
+		FROM outbox_event WHERE sequence > MAX(?, `+publishedThrough+`) ORDER BY sequence LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: pending: %w", err)
 	}

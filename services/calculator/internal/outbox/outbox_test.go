@@ -77,7 +77,7 @@ func TestGroupCommitManyConcurrentAppends(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	evs, err := s2.Pending(context.Background(), n+10)
+	evs, err := s2.Pending(context.Background(), 0, n+10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestIdempotentAppend(t *testing.T) {
 			t.Fatalf("retries got sequences %d and %d", one, q)
 		}
 	}
-	evs, _ := s.Pending(ctx, 100)
+	evs, _ := s.Pending(ctx, 0, 100)
 	if len(evs) != 2 {
 		t.Fatalf("pending = %d events, want 2", len(evs))
 	}
@@ -149,14 +149,18 @@ func TestPublishBacklogAndPrune(t *testing.T) {
 	if err != nil || n != 10 || oldest.IsZero() {
 		t.Fatalf("backlog = %d %v %v", n, oldest, err)
 	}
-	evs, _ := s.Pending(ctx, 4)
+	evs, _ := s.Pending(ctx, 0, 4)
 	if len(evs) != 4 || evs[0].Sequence != 1 || evs[3].Sequence != 4 {
 		t.Fatalf("first batch: %+v", evs)
+	}
+	// Published, not marked yet: the next batch starts after them.
+	if next, _ := s.Pending(ctx, 4, 3); len(next) != 3 || next[0].Sequence != 5 || next[2].Sequence != 7 {
+		t.Fatalf("batch after 4 while 1-4 are unmarked: %+v", next)
 	}
 	if err := s.MarkPublished(ctx, evs[3].Sequence); err != nil {
 		t.Fatal(err)
 	}
-	evs, _ = s.Pending(ctx, 100)
+	evs, _ = s.Pending(ctx, 0, 100)
 	if len(evs) != 6 || evs[0].Sequence != 5 {
 		t.Fatalf("after mark: %d pending, first %+v", len(evs), evs[0])
 	}
@@ -246,7 +250,7 @@ func TestAcknowledgedAppendsSurviveKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	evs, err := s.Pending(context.Background(), 1<<30)
+	evs, err := s.Pending(context.Background(), 0, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +346,7 @@ func TestOneBatchMixesNewRepeatedAndConflictingKeys(t *testing.T) {
 	if out[0].res.Event.Sum != 3 || out[6].res.Event.Sum != -4 || out[1].res.Event.RequestID != "" {
 		t.Errorf("events: %+v %+v %+v", out[0].res.Event, out[1].res.Event, out[6].res.Event)
 	}
-	pending, err := s.Pending(ctx, 10)
+	pending, err := s.Pending(ctx, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

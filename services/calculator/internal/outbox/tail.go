@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"sort"
 	"sync"
 
 	"github.com/distsum/distsum/libs/sumevent"
@@ -57,14 +58,15 @@ func (t *tail) markedUpTo() uint64 {
 	return t.marked
 }
 
-// pending returns up to limit of the oldest unpublished events, and false
-// when some of them are not in memory (read the database).
-func (t *tail) pending(limit int) ([]sumevent.Event, bool) {
+// pending returns up to limit of the oldest unpublished events above after,
+// and false when some of them are not in memory (read the database).
+func (t *tail) pending(after uint64, limit int) ([]sumevent.Event, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.marked+1 < t.from {
+	if max(t.marked, after)+1 < t.from {
 		return nil, false
 	}
-	n := min(limit, len(t.events))
-	return append([]sumevent.Event(nil), t.events[:n]...), true
+	evs := t.events[sort.Search(len(t.events), func(i int) bool { return t.events[i].Sequence > after }):]
+	n := min(limit, len(evs))
+	return append([]sumevent.Event(nil), evs[:n]...), true
 }

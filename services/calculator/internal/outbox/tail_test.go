@@ -40,18 +40,33 @@ func TestPendingFromMemoryIsWhatTheDatabaseHolds(t *testing.T) {
 	fromMemory := 0
 	// publish reads and marks one batch, checking it against the database.
 	publish := func(s *Store, limit int) int {
-		got, err := s.Pending(ctx, limit)
+		got, err := s.Pending(ctx, 0, limit)
 		if err != nil {
 			t.Fatal(err)
 		}
-		stored, err := s.pendingStored(ctx, limit)
+		stored, err := s.pendingStored(ctx, 0, limit)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(got, stored) {
 			t.Fatalf("Pending %v, the database %v", got, stored)
 		}
-		if _, ok := s.tail.pending(limit); ok {
+		if len(got) > 1 {
+			// The relay reading on while the first events are being marked.
+			after := got[0].Sequence
+			ahead, err := s.Pending(ctx, after, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			storedAhead, err := s.pendingStored(ctx, after, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(ahead, storedAhead) || ahead[0].Sequence != after+1 {
+				t.Fatalf("Pending after %d: %v, the database %v", after, ahead, storedAhead)
+			}
+		}
+		if _, ok := s.tail.pending(0, limit); ok {
 			fromMemory++
 		}
 		for _, e := range got {
@@ -122,7 +137,7 @@ func TestOldPerRowMarksBecomeOneMark(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	evs, err := s.Pending(ctx, 10)
+	evs, err := s.Pending(ctx, 0, 10)
 	if err != nil || len(evs) != 2 || evs[0].Sequence != 4 || evs[1].Sequence != 5 {
 		t.Fatalf("pending after the migration: %+v, %v; want 4 and 5", evs, err)
 	}
@@ -150,7 +165,7 @@ func TestOldPerRowMarksBecomeOneMark(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	if evs, err := s2.Pending(ctx, 10); err != nil || len(evs) != 0 {
+	if evs, err := s2.Pending(ctx, 0, 10); err != nil || len(evs) != 0 {
 		t.Fatalf("pending after the reopen: %+v, %v", evs, err)
 	}
 	r, err := s2.Append(ctx, Entry{Num1: 1, Num2: 1, Sum: 2})

@@ -26,7 +26,7 @@ func TestAppendStoresTheAddsTraceContextWithItsEvent(t *testing.T) {
 	if _, err := s.Append(context.Background(), Entry{Num1: 4, Num2: 5, Sum: 9}); err != nil {
 		t.Fatal(err)
 	}
-	evs, err := s.Pending(context.Background(), 10)
+	evs, err := s.Pending(context.Background(), 0, 10)
 	if err != nil || len(evs) != 2 {
 		t.Fatalf("pending %v, %v", evs, err)
 	}
@@ -59,7 +59,7 @@ func TestTracingOffStoresNoContext(t *testing.T) {
 	if _, err := s.Append(trace.ContextWithSpanContext(context.Background(), sc), Entry{Num1: 1, Num2: 1, Sum: 2}); err != nil {
 		t.Fatal(err)
 	}
-	evs, err := s.Pending(context.Background(), 10)
+	evs, err := s.Pending(context.Background(), 0, 10)
 	if err != nil || len(evs) != 1 || evs[0].TraceParent != "" {
 		t.Fatalf("pending %+v, %v", evs, err)
 	}
@@ -90,7 +90,7 @@ func TestOldOutboxIsMigrated(t *testing.T) {
 	if err != nil || r.Event.Sequence != 2 || s.ProducerID() != "calc-old" {
 		t.Fatalf("append on a migrated outbox: %+v, %v", r, err)
 	}
-	evs, err := s.Pending(context.Background(), 10)
+	evs, err := s.Pending(context.Background(), 0, 10)
 	if err != nil || len(evs) != 2 {
 		t.Fatalf("pending %+v, %v", evs, err)
 	}

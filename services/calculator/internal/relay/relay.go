@@ -17,9 +17,12 @@ import (
 	"github.com/distsum/distsum/libs/sumevent"
 )
 
-// Source is the outbox as the relay sees it.
+// Source is the outbox as the relay sees it. Pending returns up to limit
+// unpublished events with a sequence above after, in sequence order: the
+// relay passes what the broker already acknowledged, so while those are
+// being marked it reads the next batch rather than the same one again.
 type Source interface {
-	Pending(ctx context.Context, limit int) ([]sumevent.Event, error)
+	Pending(ctx context.Context, after uint64, limit int) ([]sumevent.Event, error)
 	MarkPublished(ctx context.Context, upTo uint64) error
 	Notify() <-chan struct{}
 }
@@ -118,12 +121,11 @@ func (r *Relay) loop(ctx context.Context, drain bool) bool {
 		}
 		// The batch is read and finished with a context that outlives
 		// shutdown, so a stop never leaves a batch half done.
-		events, err := r.src.Pending(context.Background(), r.opts.BatchSize)
+		events, err := r.src.Pending(context.Background(), mk.published, r.opts.BatchSize)
 		if err != nil {
 			fail("relay: cannot read the outbox", err)
 			continue
 		}
-		events = mk.unpublished(events)
 		if len(events) == 0 {
 			switch {
 			case !mk.busy() && mk.marked < mk.published:
@@ -179,15 +181,6 @@ type markResult struct {
 	upTo   uint64
 	events int
 	err    error
-}
-
-// unpublished drops the events the broker already acknowledged.
-func (k *marker) unpublished(events []sumevent.Event) []sumevent.Event {
-	i := 0
-	for i < len(events) && events[i].Sequence <= k.published {
-		i++
-	}
-	return events[i:]
 }
 
 // acked records that the broker acknowledged events up to seq and marks

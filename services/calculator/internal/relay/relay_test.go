@@ -234,6 +234,42 @@ func TestNextBatchIsPublishedWhileTheLastIsMarked(t *testing.T) {
 	}
 }
 
+// A backlog of full batches is published while the batch before is being
+// marked: the relay reads on after what the broker acknowledged instead of
+// re-reading the oldest unmarked events and waiting for their mark.
+func TestFullBatchesArePublishedWhileTheLastIsMarked(t *testing.T) {
+	store := openStore(t)
+	ctx := context.Background()
+	for i := 1; i <= 15; i++ {
+		if _, err := store.Append(ctx, outbox.Entry{Num1: int64(i), Sum: int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := &blockingMarkSource{Store: store, release: make(chan struct{})}
+	var mu sync.Mutex
+	var acked []sumevent.Event
+	zero := 0
+	pub := recordingPublisher{&mu, &acked, &zero}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
+	r := New(src, func() (Publisher, error) { return pub, nil }, Options{BatchSize: 5, Idle: 10 * time.Millisecond}, quiet(), nil)
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { r.Run(rctx); close(done) }()
+	defer func() { cancel(); close(src.release); <-done }()
+	for deadline := time.Now().Add(5 * time.Second); count() < 10; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events published while the first batch's mark waits; want the second batch too", count())
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, e := range acked {
+		if e.Sequence != uint64(i+1) {
+			t.Fatalf("published out of order at %d: %+v", i, e)
+		}
+	}
+}
+
 // Drain publishes the whole backlog through publish failures, then returns
 // (true) instead of waiting for more; an ended context returns false.
 func TestDrainPublishesTheBacklogAndReturns(t *testing.T) {

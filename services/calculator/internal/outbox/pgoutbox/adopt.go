@@ -29,9 +29,10 @@ type Orphan struct {
 // ProducerID is the adopted producer's id.
 func (o *Orphan) ProducerID() string { return o.id }
 
-// Pending returns the orphan's unpublished events in sequence order.
-func (o *Orphan) Pending(ctx context.Context, limit int) ([]sumevent.Event, error) {
-	return pending(ctx, o.pool, o.id, limit)
+// Pending returns the orphan's unpublished events above after, in sequence
+// order.
+func (o *Orphan) Pending(ctx context.Context, after uint64, limit int) ([]sumevent.Event, error) {
+	return pending(ctx, o.pool, o.id, after, limit)
 }
 
 // MarkPublished marks the orphan's events up to seq published.

@@ -647,21 +647,21 @@ type errSameBatch struct{ first int }
 
 func (errSameBatch) Error() string { return "same request id earlier in the batch" }
 
-// Pending returns up to limit of this producer's unpublished events in
-// sequence order. It returns nothing useful while the lock is lost, so a
+// Pending returns up to limit of this producer's unpublished events above
+// after, in sequence order. It returns nothing useful while the lock is lost, so a
 // replaced process stops publishing under the id.
-func (s *Store) Pending(ctx context.Context, limit int) ([]sumevent.Event, error) {
+func (s *Store) Pending(ctx context.Context, after uint64, limit int) ([]sumevent.Event, error) {
 	if !s.holding.Load() {
 		return nil, ErrNotHolding
 	}
-	return pending(ctx, s.pool, s.producerID, limit)
+	return pending(ctx, s.pool, s.producerID, after, limit)
 }
 
-func pending(ctx context.Context, pool *pgxpool.Pool, producer string, limit int) ([]sumevent.Event, error) {
+func pending(ctx context.Context, pool *pgxpool.Pool, producer string, after uint64, limit int) ([]sumevent.Event, error) {
 	rows, err := pool.Query(ctx, `
 		SELECT sequence, COALESCE(request_id, ''), num1, num2, sum, created_at,
 			COALESCE(trace_parent, ''), COALESCE(trace_state, '')
-		FROM outbox_event WHERE producer_id = $1 AND published_at IS NULL ORDER BY sequence LIMIT $2`, producer, limit)
+		FROM outbox_event WHERE producer_id = $1 AND published_at IS NULL AND sequence > $3 ORDER BY sequence LIMIT $2`, producer, limit, int64(after))
 	if err != nil {
 		return nil, fmt.Errorf("outbox: pending: %w", err)
 	}

@@ -189,7 +189,7 @@ func testGroupCommit(t *testing.T, url string) {
 	s.Close()
 	// Everything acknowledged is in the database, in order, read by a new store under the same id.
 	s2 := open(t, url, Options{ProducerID: id})
-	evs, err := s2.Pending(context.Background(), n+10)
+	evs, err := s2.Pending(context.Background(), 0, n+10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,14 +291,18 @@ func testPublishBacklogAndPrune(t *testing.T, url string) {
 	if err != nil || n != 10 || oldest.IsZero() {
 		t.Fatalf("backlog = %d %v %v", n, oldest, err)
 	}
-	evs, _ := s.Pending(ctx, 4)
+	evs, _ := s.Pending(ctx, 0, 4)
 	if len(evs) != 4 || evs[0].Sequence != 1 || evs[3].Sequence != 4 {
 		t.Fatalf("first batch: %+v", evs)
+	}
+	// Published, not marked yet: the next batch starts after them.
+	if next, _ := s.Pending(ctx, 4, 3); len(next) != 3 || next[0].Sequence != 5 || next[2].Sequence != 7 {
+		t.Fatalf("batch after 4 while 1-4 are unmarked: %+v", next)
 	}
 	if err := s.MarkPublished(ctx, evs[3].Sequence); err != nil {
 		t.Fatal(err)
 	}
-	evs, _ = s.Pending(ctx, 100)
+	evs, _ = s.Pending(ctx, 0, 100)
 	if len(evs) != 6 || evs[0].Sequence != 5 {
 		t.Fatalf("after mark: %d pending, first %+v", len(evs), evs[0])
 	}
@@ -450,7 +454,7 @@ func testKill9(t *testing.T, url string) {
 	}
 	// The dead child's lock is released by the server with its connection.
 	s := open(t, url, Options{ProducerID: "calc-crash"})
-	evs, err := s.Pending(context.Background(), 1<<30)
+	evs, err := s.Pending(context.Background(), 0, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}

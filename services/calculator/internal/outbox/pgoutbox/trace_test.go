@@ -36,7 +36,7 @@ func testTraceContext(t *testing.T, url string) {
 	if _, err := s.Append(context.Background(), outbox.Entry{Num1: 3, Num2: 3, Sum: 6}); err != nil {
 		t.Fatal(err)
 	}
-	evs, err := s.Pending(context.Background(), 10)
+	evs, err := s.Pending(context.Background(), 0, 10)
 	if err != nil || len(evs) != 3 {
 		t.Fatalf("pending %+v, %v", evs, err)
 	}
