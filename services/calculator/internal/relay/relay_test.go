@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -207,26 +208,32 @@ func (s *blockingMarkSource) MarkPublished(ctx context.Context, upTo uint64) err
 	return s.Store.MarkPublished(ctx, upTo)
 }
 
-// An event accepted while the previous batch is being marked is published
-// without waiting for that mark (an outbox commit).
-func TestNextBatchIsPublishedWhileTheLastIsMarked(t *testing.T) {
-	store := openStore(t)
+// relayWithMarksHeld runs a relay over store whose marks wait until the test
+// ends; it returns what the broker acknowledged so far.
+func relayWithMarksHeld(t *testing.T, store *outbox.Store, batch int) func() []sumevent.Event {
 	src := &blockingMarkSource{Store: store, release: make(chan struct{})}
 	var mu sync.Mutex
 	var acked []sumevent.Event
 	zero := 0
 	pub := recordingPublisher{&mu, &acked, &zero}
-	count := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
-	r := New(src, func() (Publisher, error) { return pub, nil }, Options{BatchSize: 100, Idle: 10 * time.Millisecond}, quiet(), nil)
+	r := New(src, func() (Publisher, error) { return pub, nil }, Options{BatchSize: batch, Idle: 10 * time.Millisecond}, quiet(), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.Run(ctx); close(done) }()
-	defer func() { cancel(); close(src.release); <-done }()
+	t.Cleanup(func() { cancel(); close(src.release); <-done })
+	return func() []sumevent.Event { mu.Lock(); defer mu.Unlock(); return slices.Clone(acked) }
+}
+
+// An event accepted while the previous batch is being marked is published
+// without waiting for that mark (an outbox commit).
+func TestNextBatchIsPublishedWhileTheLastIsMarked(t *testing.T) {
+	store := openStore(t)
+	acked := relayWithMarksHeld(t, store, 100)
 	for want := 1; want <= 2; want++ {
-		if _, err := store.Append(ctx, outbox.Entry{Num1: 1, Sum: 1}); err != nil {
+		if _, err := store.Append(context.Background(), outbox.Entry{Num1: 1, Sum: 1}); err != nil {
 			t.Fatal(err)
 		}
-		for deadline := time.Now().Add(5 * time.Second); count() < want; time.Sleep(time.Millisecond) {
+		for deadline := time.Now().Add(5 * time.Second); len(acked()) < want; time.Sleep(time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatalf("event %d not published while the mark of the one before waits", want)
 			}
@@ -239,31 +246,18 @@ func TestNextBatchIsPublishedWhileTheLastIsMarked(t *testing.T) {
 // re-reading the oldest unmarked events and waiting for their mark.
 func TestFullBatchesArePublishedWhileTheLastIsMarked(t *testing.T) {
 	store := openStore(t)
-	ctx := context.Background()
 	for i := 1; i <= 15; i++ {
-		if _, err := store.Append(ctx, outbox.Entry{Num1: int64(i), Sum: int64(i)}); err != nil {
+		if _, err := store.Append(context.Background(), outbox.Entry{Num1: int64(i), Sum: int64(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	src := &blockingMarkSource{Store: store, release: make(chan struct{})}
-	var mu sync.Mutex
-	var acked []sumevent.Event
-	zero := 0
-	pub := recordingPublisher{&mu, &acked, &zero}
-	count := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
-	r := New(src, func() (Publisher, error) { return pub, nil }, Options{BatchSize: 5, Idle: 10 * time.Millisecond}, quiet(), nil)
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { r.Run(rctx); close(done) }()
-	defer func() { cancel(); close(src.release); <-done }()
-	for deadline := time.Now().Add(5 * time.Second); count() < 10; time.Sleep(time.Millisecond) {
+	acked := relayWithMarksHeld(t, store, 5)
+	for deadline := time.Now().Add(5 * time.Second); len(acked()) < 10; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d events published while the first batch's mark waits; want the second batch too", count())
+			t.Fatalf("%d events published while the first batch's mark waits; want the second batch too", len(acked()))
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for i, e := range acked {
+	for i, e := range acked() {
 		if e.Sequence != uint64(i+1) {
 			t.Fatalf("published out of order at %d: %+v", i, e)
 		}
