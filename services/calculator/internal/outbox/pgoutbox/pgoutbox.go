@@ -648,8 +648,8 @@ type errSameBatch struct{ first int }
 func (errSameBatch) Error() string { return "same request id earlier in the batch" }
 
 // Pending returns up to limit of this producer's unpublished events above
-// after, in sequence order. It returns nothing useful while the lock is lost, so a
-// replaced process stops publishing under the id.
+// after, in sequence order. It returns nothing useful while the lock is lost,
+// so a replaced process stops publishing under the id.
 func (s *Store) Pending(ctx context.Context, after uint64, limit int) ([]sumevent.Event, error) {
 	if !s.holding.Load() {
 		return nil, ErrNotHolding
